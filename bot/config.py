@@ -1,0 +1,302 @@
+"""Loads the TOML config into frozen objects, or refuses it with one line per problem that names
+the file, the entry and the key."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from pydantic import ValidationError
+
+from .errors import ConfigError, ConfigErrors
+from .options import Options
+from .watching import Endpoints
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 600
+DEFAULT_CONFIRM_POLLS = 3
+WATCH_KEYS = ("kind", "interval", "notify", "optional", "confirm_polls")
+NOTIFIER_KEYS = ("kind", "optional")
+SETTINGS_KEYS = ("database", "interval", "confirm_polls", "timezone")
+TOP_KEYS = ("settings", "endpoints", "watches", "notifiers")
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: Path
+    interval: int = DEFAULT_INTERVAL
+    confirm_polls: int = DEFAULT_CONFIRM_POLLS
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    id: str
+    kind: str
+    module: Any
+    options: Options
+    interval: int
+    notify: tuple[str, ...] | None
+    confirm_polls: int
+
+    @property
+    def target(self) -> str:
+        """A short name of what is watched, for status lines."""
+        return " ".join(f"{k}={v}" for k, v in self.options.model_dump(exclude_none=True).items()
+                        if isinstance(v, str))[:80]
+
+
+@dataclass(frozen=True)
+class NotifierConfig:
+    id: str
+    kind: str
+    module: Any
+    options: Options
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    settings: Settings
+    endpoints: Endpoints
+    watches: dict[str, WatchConfig]
+    notifiers: dict[str, NotifierConfig]
+    skipped: list[str] = field(default_factory=list)
+    is_default: bool = False
+
+
+def default_config_path() -> Path:
+    return Path(str(resources.files("bot") / "default.toml"))
+
+
+def parse_interval(text: Any) -> int:
+    """'30s', '5m', '1h', '1d' -> seconds."""
+    m = _INTERVAL.match(text) if isinstance(text, str) else None
+    if not m or int(m.group(1)) == 0:
+        raise ValueError(f"bad interval {text!r} (use e.g. \"30s\", \"5m\", \"1h\", \"1d\")")
+    return int(m.group(1)) * _UNITS[m.group(2)]
+
+
+def load_config(path: str | Path | None = None, *, environ: dict[str, str] | None = None,
+                dotenv: str | Path | None = ".env") -> Config:
+    """Read, interpolate and validate a config; raises ConfigErrors listing every problem."""
+    env = {k: v for k, v in (dotenv_values(dotenv) if dotenv and Path(dotenv).exists()
+                             else {}).items() if v is not None}
+    env.update(os.environ if environ is None else environ)
+    is_default = path is None and not env.get("RW_CONFIG")
+    chosen = Path(path or env.get("RW_CONFIG") or default_config_path())
+    shown = str(path or env.get("RW_CONFIG") or "bot/default.toml")
+    try:
+        raw = tomllib.loads(chosen.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigErrors([ConfigError(shown, None, None, "file not found")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigErrors([ConfigError(shown, None, None, f"invalid TOML: {exc}")]) from None
+    return _Loader(shown, chosen, raw, env, is_default).load()
+
+
+class _Loader:
+    def __init__(self, shown: str, path: Path, raw: dict[str, Any], env: dict[str, str],
+                 is_default: bool) -> None:
+        self.shown, self.path, self.raw, self.env, self.is_default = shown, path, raw, env, is_default
+        self.errors: list[ConfigError] = []
+        self.skipped: list[str] = []
+
+    def error(self, entry: str | None, reason: str, key: str | None = None) -> None:
+        self.errors.append(ConfigError(self.shown, entry, key, reason))
+
+    def load(self) -> Config:
+        from watchers import WATCHERS  # late: watchers import the bot facade
+
+        from .notifiers import NOTIFIERS
+
+        for key in self.raw:
+            if key not in TOP_KEYS:
+                self.error(None, _unknown(key, TOP_KEYS))
+        settings = self._settings(self._table(self.raw, "settings", None))
+        endpoints = self._endpoints(self._table(self.raw, "endpoints", None))
+        notifiers: dict[str, NotifierConfig] = {}
+        for nid, body in self._entries("notifiers").items():
+            built = self._entry("notifiers", nid, body, NOTIFIERS, NOTIFIER_KEYS)
+            if built:
+                kind, module, options, _ = built
+                notifiers[nid] = NotifierConfig(nid, kind, module, options)
+        declared_notifiers = set(self.raw.get("notifiers") or {})
+        watches: dict[str, WatchConfig] = {}
+        for wid, body in self._entries("watches").items():
+            built = self._entry("watches", wid, body, WATCHERS, WATCH_KEYS)
+            if not built:
+                continue
+            kind, module, options, common = built
+            entry = f"watches.{wid}"
+            interval = settings.interval
+            if "interval" in common:
+                try:
+                    interval = parse_interval(common["interval"])
+                except ValueError as exc:
+                    self.error(entry, f"key 'interval': {exc}", "interval")
+            notify = common.get("notify")
+            if notify is not None:
+                if not isinstance(notify, list) or not all(isinstance(n, str) for n in notify):
+                    self.error(entry, "key 'notify': must be a list of notifier names", "notify")
+                    notify = None
+                else:
+                    for n in notify:
+                        if n not in declared_notifiers:
+                            self.error(entry, f"key 'notify': unknown notifier {n!r}"
+                                       + _suggest(n, declared_notifiers), "notify")
+            confirm = common.get("confirm_polls", settings.confirm_polls)
+            if not isinstance(confirm, int) or isinstance(confirm, bool) or confirm < 1:
+                self.error(entry, "key 'confirm_polls': must be a whole number ≥ 1",
+                           "confirm_polls")
+                confirm = settings.confirm_polls
+            watches[wid] = WatchConfig(wid, kind, module, options, interval,
+                                       tuple(notify) if notify is not None else None, confirm)
+        if self.errors:
+            raise ConfigErrors(self.errors)
+        return Config(self.shown, settings, endpoints, watches, notifiers, self.skipped,
+                      self.is_default)
+
+    def _table(self, parent: dict[str, Any], key: str, entry: str | None) -> dict[str, Any]:
+        value = parent.get(key, {})
+        if not isinstance(value, dict):
+            self.error(entry, f"key {key!r}: must be a table", key)
+            return {}
+        return value
+
+    def _entries(self, section: str) -> dict[str, Any]:
+        table = self._table(self.raw, section, None)
+        good = {}
+        for name, body in table.items():
+            if isinstance(body, dict):
+                good[name] = body
+            else:
+                self.error(f"{section}.{name}", "must be a table ([" + section + "." + name + "])")
+        return good
+
+    def _settings(self, raw: dict[str, Any]) -> Settings:
+        for key in raw:
+            if key not in SETTINGS_KEYS:
+                self.error("settings", _unknown(key, SETTINGS_KEYS), key)
+        interval, confirm, tz = DEFAULT_INTERVAL, DEFAULT_CONFIRM_POLLS, "UTC"
+        if "interval" in raw:
+            try:
+                interval = parse_interval(raw["interval"])
+            except ValueError as exc:
+                self.error("settings", f"key 'interval': {exc}", "interval")
+        if "confirm_polls" in raw:
+            value = raw["confirm_polls"]
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+                confirm = value
+            else:
+                self.error("settings", "key 'confirm_polls': must be a whole number ≥ 1")
+        if "timezone" in raw:
+            try:
+                ZoneInfo(str(raw["timezone"]))
+                tz = str(raw["timezone"])
+            except (ZoneInfoNotFoundError, ValueError):
+                self.error("settings", f"key 'timezone': unknown time zone {raw['timezone']!r}")
+        database = self.env.get("RW_DATABASE") or raw.get("database", "releasewatch.db")
+        if not isinstance(database, str) or not database:
+            self.error("settings", "key 'database': must be a file path")
+            database = "releasewatch.db"
+        db_path = Path(database).expanduser()
+        if not db_path.is_absolute() and "RW_DATABASE" not in self.env and not self.is_default:
+            db_path = self.path.parent / db_path  # relative to the config file's folder
+        return Settings(db_path, interval, confirm, tz)
+
+    def _endpoints(self, raw: dict[str, Any]) -> Endpoints:
+        known = tuple(Endpoints.__dataclass_fields__)
+        values = {}
+        for key, value in raw.items():
+            if key not in known:
+                self.error("endpoints", _unknown(key, known), key)
+            elif not isinstance(value, str) or not value.startswith(("http://", "https://")):
+                self.error("endpoints", f"key {key!r}: must be an http(s):// URL", key)
+            else:
+                values[key] = value.rstrip("/")
+        return Endpoints(**values)
+
+    def _entry(self, section: str, name: str, body: dict[str, Any], registry: dict[str, Any],
+               common_keys: tuple[str, ...]) -> tuple[str, ModuleType, Options, dict[str, Any]] | None:
+        entry = f"{section}.{name}"
+        kind = body.get("kind")
+        if kind is None:
+            self.error(entry, "missing key 'kind'", "kind")
+            return None
+        if kind not in registry:
+            self.error(entry, f"key 'kind': unknown kind {kind!r}" + _suggest(str(kind), registry)
+                       + f" (known: {', '.join(sorted(registry))})", "kind")
+            return None
+        optional = body.get("optional", False)
+        if not isinstance(optional, bool):
+            self.error(entry, "key 'optional': must be true or false", "optional")
+        missing: list[str] = []
+        body = {k: self._interpolate(v, missing) for k, v in body.items()}
+        if missing:
+            if optional:
+                log.info("%s skipped: %s not set (it is optional)", entry,
+                         ", ".join(sorted(set(missing))))
+                self.skipped.append(name)
+            else:
+                for var in sorted(set(missing)):
+                    self.error(entry, f"${{{var}}} is not set (set it in the environment or .env)")
+            return None
+        module = registry[kind]
+        common = {k: v for k, v in body.items() if k in common_keys}
+        specific = {k: v for k, v in body.items() if k not in common_keys}
+        allowed = [*common_keys, *module.Options.model_fields]
+        try:
+            options = module.Options.model_validate(specific)
+        except ValidationError as exc:
+            for err in exc.errors():
+                self.error(entry, _explain(err, allowed), str(err["loc"][0]) if err["loc"] else None)
+            return None
+        return kind, module, options, common
+
+    def _interpolate(self, value: Any, missing: list[str]) -> Any:
+        if isinstance(value, str):
+            def sub(m: re.Match[str]) -> str:
+                if m.group(1) not in self.env:
+                    missing.append(m.group(1))
+                    return ""
+                return self.env[m.group(1)]
+            return _VAR.sub(sub, value)
+        if isinstance(value, list):
+            return [self._interpolate(v, missing) for v in value]
+        if isinstance(value, dict):
+            return {k: self._interpolate(v, missing) for k, v in value.items()}
+        return value
+
+
+def _explain(err: Any, allowed: list[str]) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        return _unknown(loc, allowed)
+    if err["type"] == "missing":
+        return f"missing key {loc!r}"
+    message = err["msg"].removeprefix("Value error, ")
+    return f"key {loc!r}: {message}" if loc else message
+
+
+def _unknown(key: str, allowed: Any) -> str:
+    return f"unknown key {key!r}" + _suggest(key, allowed)
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,134 @@
+"""One poll of one watch, the whole path: fetch -> diff -> describe -> one committed transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .clock import Clock
+from .config import Config, WatchConfig
+from .diff import diff, fingerprint, shrink_reason
+from .errors import WatcherError
+from .events import EVENT_KINDS
+from .http import HttpClient
+from .models import Event, dedup_key
+from .store import PollOutcome, Store
+from .watching import WatchContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PollResult:
+    """What a poll did, for the CLI and tests."""
+
+    watch_id: str
+    ok: bool
+    error: str | None = None
+    held: bool = False
+    baseline: bool = False
+    events: list[Event] = field(default_factory=list)
+
+
+class Engine:
+    """Polls watches and commits what they found; delivery is the dispatcher's job."""
+
+    def __init__(self, config: Config, store: Store, http: HttpClient, clock: Clock,
+                 on_commit: Callable[[], None] | None = None) -> None:
+        self.config, self.store, self.http, self.clock = config, store, http, clock
+        self.on_commit = on_commit
+        self._failing: set[str] = set()
+
+    def notifier_ids(self, watch: WatchConfig) -> list[str]:
+        return [n for n in (watch.notify or self.config.notifiers) if n in self.config.notifiers]
+
+    async def poll(self, watch_id: str, *, dry_run: bool = False) -> PollResult:
+        """Poll once. Never raises for upstream trouble: a failure is a recorded, failed poll."""
+        watch = self.config.watches[watch_id]
+        started = self.clock.now()
+        state = self.store.load_watch(watch_id)
+        live = {rid: r.fields for rid, r in state.records.items() if not r.removed}
+        http = self.http.for_poll(state.validators)
+        ctx = WatchContext(watch_id, http, self.config.endpoints, live, state.since_complete)
+        try:
+            fetched = await watch.module.fetch(ctx, watch.options)
+        except WatcherError as exc:
+            return self._failed(watch_id, started, exc.reason, dry_run)
+        except Exception as exc:  # a watcher bug must not stop the other watches
+            log.exception("watch %s: unexpected error in %s watcher", watch_id, watch.kind)
+            return self._failed(watch_id, started, f"internal error: {type(exc).__name__}: {exc}",
+                                dry_run)
+
+        if fetched.records is None:  # all 304: nothing to parse, nothing changed
+            return self._commit(watch, started, {}, [], http.validators_to_keep(), dry_run,
+                                complete=False, note=fetched.note, baseline=False)
+
+        reason = shrink_reason(state.records, fetched.records, complete=fetched.complete)
+        remove_now = False
+        if reason:
+            mark = fingerprint(fetched.records)
+            seen = state.held_count + 1 if mark == state.held_fingerprint else 1
+            if seen < watch.confirm_polls:
+                if not dry_run:
+                    self.store.record_failed_poll(
+                        PollOutcome(watch_id, started, self.clock.now(), ok=False, error=reason,
+                                    held=True), held_fingerprint=mark, held_count=seen)
+                log.warning("watch %s: %s, poll %d of %d before it is accepted", watch_id, reason,
+                            seen, watch.confirm_polls)
+                return PollResult(watch_id, ok=False, error=reason, held=True)
+            log.info("watch %s: the same shrink seen %d polls in a row, accepting it", watch_id,
+                     seen)
+            remove_now = True
+
+        result = diff(state.records, fetched.records, complete=fetched.complete,
+                      remove_now=remove_now)
+        baseline = not state.baselined
+        detected = self.clock.now()
+        events: list[Event] = []
+        if not baseline:
+            for change in result.changes:
+                for draft in watch.module.describe(change):
+                    if draft.kind not in EVENT_KINDS:
+                        raise ValueError(f"{watch.kind} emitted undeclared event kind {draft.kind}")
+                    events.append(Event(
+                        kind=draft.kind, watch_id=watch_id, subject=draft.subject,
+                        title=draft.title, url=draft.url, before=draft.before, after=draft.after,
+                        diff=draft.diff, detected_at=detected,
+                        dedup_key=dedup_key(draft.kind, watch_id, draft.subject, draft.before,
+                                            draft.after, change.revision)))
+        return self._commit(watch, started, result.upserts, events, http.validators_to_keep(),
+                            dry_run, complete=fetched.complete, note=fetched.note,
+                            baseline=baseline)
+
+    def _commit(self, watch: WatchConfig, started, upserts, events, validators, dry_run, *,
+                complete: bool, note: str | None, baseline: bool) -> PollResult:  # type: ignore[no-untyped-def]
+        if dry_run:
+            return PollResult(watch.id, ok=True, baseline=baseline, events=events)
+        outcome = PollOutcome(watch.id, started, self.clock.now(), ok=True, note=note,
+                              complete=complete)
+        stored = self.store.commit_poll(outcome, upserts=upserts, events=events,
+                                        notifier_ids=self.notifier_ids(watch),
+                                        validators=validators)
+        if watch.id in self._failing:
+            self._failing.discard(watch.id)
+            log.info("watch %s recovered", watch.id)
+        if baseline:
+            log.info("watch %s: baseline recorded (%d records); changes from now on are posted",
+                     watch.id, len(upserts))
+        elif stored:
+            log.info("watch %s: %d new event(s)", watch.id, len(stored))
+        if stored and self.on_commit:
+            self.on_commit()
+        return PollResult(watch.id, ok=True, baseline=baseline, events=stored)
+
+    def _failed(self, watch_id: str, started, reason: str, dry_run: bool) -> PollResult:  # type: ignore[no-untyped-def]
+        if not dry_run:
+            self.store.record_failed_poll(
+                PollOutcome(watch_id, started, self.clock.now(), ok=False, error=reason))
+        if watch_id not in self._failing:  # log on the change of state, not on every poll
+            self._failing.add(watch_id)
+            log.warning("watch %s failed: %s", watch_id, reason)
+        else:
+            log.debug("watch %s still failing: %s", watch_id, reason)
+        return PollResult(watch_id, ok=False, error=reason)

@@ -1,0 +1,264 @@
+"""The one HTTP client every watcher and notifier shares: conditional requests, per-host limits,
+retries with backoff and rate-limit awareness live here, never in a watcher."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from . import __version__
+from .clock import Clock
+from .errors import ParseError, UpstreamHTTPError, UpstreamRateLimited, UpstreamUnreachable
+from .secrets import Secret, redact, redact_url
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({500, 502, 503, 504, 408})
+_RATE_MESSAGES = ("api rate limit exceeded", "you have exceeded a secondary rate limit",
+                  "you have triggered an abuse detection")
+_HF_RATELIMIT = re.compile(r"r=(\d+)\s*;\s*t=(\d+)")
+
+
+@dataclass(frozen=True)
+class HostProfile:
+    """Headers (and a token) sent to every URL under `base_url`: the engine owns auth, not watchers."""
+
+    base_url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    token: Secret | None = None
+
+
+@dataclass(frozen=True)
+class Validator:
+    """What a 200 left behind for the next conditional request, body included so a 304 page
+    of a multi-page listing can still be read when another page changed."""
+
+    etag: str | None
+    last_modified: str | None
+    body: str
+    link: str | None = None
+
+
+@dataclass
+class Page:
+    """One answered GET. `not_modified` pages carry the body stored with their validator."""
+
+    url: str
+    status: int
+    text: str
+    not_modified: bool
+    link_header: str | None
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.text)
+        except ValueError as exc:
+            raise ParseError(f"invalid JSON from {redact_url(self.url)}: {exc}") from None
+
+    def link(self, rel: str) -> str | None:
+        """The URL of a `Link` relation (GitHub, Hub), to be followed verbatim."""
+        for part in (self.link_header or "").split(","):
+            m = re.match(r'\s*<([^>]+)>\s*;\s*rel="?([^";]+)"?', part)
+            if m and m.group(2) == rel:
+                return m.group(1)
+        return None
+
+
+class HttpClient:
+    """Shared httpx.AsyncClient with the policies every upstream needs."""
+
+    def __init__(self, clock: Clock, *, profiles: list[HostProfile] | None = None,
+                 timeout: float = 20.0, per_host: int = 4, retries: int = 2,
+                 backoff: float = 1.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.clock = clock
+        self.profiles = sorted(profiles or [], key=lambda p: len(p.base_url), reverse=True)
+        self.retries, self.backoff, self.per_host, self.timeout = retries, backoff, per_host, timeout
+        self._client = httpx.AsyncClient(
+            timeout=timeout, transport=transport, follow_redirects=True,
+            headers={"User-Agent": f"releasewatch/{__version__}"},
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        )
+        self._host_limits: dict[str, asyncio.Semaphore] = {}
+        self._blocked_until: dict[str, datetime] = {}
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def blocked_until(self, url: str) -> datetime | None:
+        until = self._blocked_until.get(_host(url))
+        return until if until and until > self.clock.now() else None
+
+    def for_poll(self, validators: dict[str, Validator] | None = None) -> PollHttp:
+        return PollHttp(self, dict(validators or {}))
+
+    async def send(self, method: str, url: str, *, params: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None, json_body: Any = None,
+                   content: bytes | None = None, retries: int | None = None,
+                   rate_limits: bool = True) -> httpx.Response:
+        """One logical request: waits its turn per host, retries transient failures, honours
+        rate limits. Returns any answered response; the caller judges the status. Notifiers
+        pass `rate_limits=False`: a chat's 429 is a delivery matter, handled by the dispatcher."""
+        host = _host(url)
+        until = self.blocked_until(url) if rate_limits else None
+        if until:
+            raise UpstreamRateLimited(host, until)
+        merged = self._headers_for(url)
+        merged.update(headers or {})
+        attempts = 1 + (self.retries if retries is None else retries)
+        shown = redact_url(url)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                async with self._limit(host):
+                    response = await self._client.request(
+                        method, url, params=params, headers=merged, json=json_body, content=content)
+            except httpx.TimeoutException:
+                if last:
+                    raise UpstreamUnreachable(shown, f"timed out after {self.timeout:g}s") from None
+            except httpx.TransportError as exc:
+                if last:
+                    raise UpstreamUnreachable(shown, redact(str(exc)) or type(exc).__name__) from None
+            else:
+                log.debug("%s %s -> %s", method, shown, response.status_code)
+                if rate_limits:
+                    self._note_rate_limit(host, response)
+                if response.status_code not in RETRY_STATUSES or last:
+                    return response
+            await self.clock.sleep(self.backoff * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _headers_for(self, url: str) -> dict[str, str]:
+        for profile in self.profiles:
+            if url.startswith(profile.base_url):
+                headers = dict(profile.headers)
+                if profile.token:
+                    headers["Authorization"] = f"Bearer {profile.token.reveal()}"
+                return headers
+        return {}
+
+    def _limit(self, host: str) -> asyncio.Semaphore:
+        if host not in self._host_limits:
+            self._host_limits[host] = asyncio.Semaphore(self.per_host)
+        return self._host_limits[host]
+
+    def _note_rate_limit(self, host: str, response: httpx.Response) -> None:
+        """Remember when a host said stop, so no request goes out before its reset."""
+        until = _rate_limit_until(response, self.clock.now())
+        if until is not None:
+            self._blocked_until[host] = until
+            log.info("%s rate limit reached; pausing requests until %s UTC", host,
+                     f"{until:%H:%M:%S}")
+            if response.status_code in (403, 429):
+                raise UpstreamRateLimited(host, until)
+
+
+class PollHttp:
+    """The client as one poll sees it: it sends the validators stored for the watch and collects
+    new ones, which the engine commits only if the poll is accepted (so a held or failed poll can
+    never turn the next poll into a misleading 304)."""
+
+    def __init__(self, client: HttpClient, validators: dict[str, Validator]) -> None:
+        self.client = client
+        self.validators = validators
+        self.fresh: dict[str, Validator] = {}
+        self.used: set[str] = set()
+
+    async def get(self, url: str, params: dict[str, Any] | None = None,
+                  headers: dict[str, str] | None = None) -> Page:
+        """GET with If-None-Match / If-Modified-Since; non-2xx raises UpstreamHTTPError."""
+        full = _with_params(url, params)
+        key = redact_url(full)
+        self.used.add(key)
+        known = self.validators.get(key)
+        conditional = dict(headers or {})
+        if known and known.etag:
+            conditional["If-None-Match"] = known.etag
+        if known and known.last_modified:
+            conditional["If-Modified-Since"] = known.last_modified
+        response = await self.client.send("GET", full, headers=conditional)
+        if response.status_code == 304 and known:
+            return Page(full, 304, known.body, True, known.link)
+        if not response.is_success:
+            raise _status_error(response, key)
+        text = response.text
+        link = response.headers.get("link")
+        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
+        if etag or modified:
+            self.fresh[key] = Validator(etag, modified, text, link)
+        return Page(str(response.url), response.status_code, text, False, link)
+
+    async def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
+        return (await self.get(url, params)).json()
+
+    def validators_to_keep(self) -> dict[str, Validator]:
+        """Validators after this poll: fresh ones, plus old ones whose URL answered 304."""
+        kept = {k: v for k, v in self.validators.items() if k in self.used}
+        kept.update(self.fresh)
+        return kept
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+def _with_params(url: str, params: dict[str, Any] | None) -> str:
+    if not params:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params, doseq=True)}"
+
+
+def _rate_limit_until(response: httpx.Response, now: datetime) -> datetime | None:
+    status, headers = response.status_code, response.headers
+    remaining, reset = headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset")
+    hf = _HF_RATELIMIT.search(headers.get("ratelimit", ""))
+    if hf:
+        remaining, reset_in = hf.group(1), int(hf.group(2))
+    limited = status == 429 or (status == 403 and (remaining == "0" or _says_rate_limited(response)))
+    if not limited and remaining != "0":
+        return None
+    retry_after = headers.get("retry-after")
+    if retry_after and retry_after.replace(".", "", 1).isdigit():
+        return now + timedelta(seconds=float(retry_after))
+    if hf:
+        return now + timedelta(seconds=reset_in + 1)
+    if remaining == "0" and reset and reset.isdigit():
+        return max(now, datetime.fromtimestamp(int(reset), UTC))
+    return now + timedelta(seconds=60) if limited else None
+
+
+def _says_rate_limited(response: httpx.Response) -> bool:
+    try:
+        message = str(response.json().get("message", "")).lower()
+    except (ValueError, AttributeError):
+        return False
+    return message.startswith(_RATE_MESSAGES)
+
+
+def _status_error(response: httpx.Response, shown_url: str) -> UpstreamHTTPError:
+    """Turn an error answer into a typed error with the upstream's own words."""
+    code = response.headers.get("x-error-code")
+    detail = response.headers.get("x-error-message") or ""
+    if not detail:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            err = body.get("error")
+            if isinstance(err, dict):
+                detail = str(err.get("message", ""))
+            elif err:
+                detail = str(err)
+            else:
+                detail = str(body.get("message", ""))
+        elif response.text and len(response.text) < 200:
+            detail = response.text.strip()
+    return UpstreamHTTPError(response.status_code, shown_url, redact(detail[:300]), code)

@@ -1,0 +1,49 @@
+"""`releasewatch run`: APScheduler triggers one poll job per watch; the dispatcher runs beside it.
+No other logic lives here, so tests drive the engine directly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from .app import App
+
+log = logging.getLogger(__name__)
+
+
+async def run_forever(app: App, stop: asyncio.Event | None = None) -> None:
+    """Poll on schedule and deliver until SIGINT/SIGTERM (or `stop`)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
+    start = datetime.now(UTC)
+    for i, watch in enumerate(app.config.watches.values()):
+        scheduler.add_job(
+            app.engine.poll, IntervalTrigger(seconds=watch.interval,
+                                             jitter=min(30, max(1, watch.interval // 20))),
+            args=[watch.id], id=watch.id, name=watch.id, coalesce=True, max_instances=1,
+            misfire_grace_time=watch.interval, next_run_time=start + timedelta(seconds=2 * i))
+    scheduler.start()
+    log.info("releasewatch running: %d watch(es), %d notifier(s); database %s",
+             len(app.config.watches), len(app.config.notifiers), app.config.settings.database)
+    delivery = asyncio.create_task(app.dispatcher.run(stop))
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping: in-flight polls are abandoned before they commit")
+        scheduler.shutdown(wait=False)
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        with contextlib.suppress(asyncio.CancelledError):
+            await delivery
