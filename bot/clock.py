@@ -44,8 +44,8 @@ class FakeClock:
 
 
 def iso(moment: datetime) -> str:
-    """UTC ISO 8601 with a Z, the one format stored in the database."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC ISO 8601 with milliseconds and a Z, the one format stored in the database."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_iso(text: str) -> datetime:

@@ -97,6 +97,7 @@ def load_config(path: str | Path | None = None, *, environ: dict[str, str] | Non
     env = {k: v for k, v in (dotenv_values(dotenv) if dotenv and Path(dotenv).exists()
                              else {}).items() if v is not None}
     env.update(os.environ if environ is None else environ)
+    env = {k: v for k, v in env.items() if v != ""}  # `RW_X=` as in .env.example means unset
     is_default = path is None and not env.get("RW_CONFIG")
     chosen = Path(path or env.get("RW_CONFIG") or default_config_path())
     shown = str(path or env.get("RW_CONFIG") or "bot/default.toml")
@@ -263,7 +264,7 @@ class _Loader:
         try:
             options = module.Options.model_validate(specific)
         except ValidationError as exc:
-            for err in exc.errors():
+            for err in sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden"):
                 self.error(entry, _explain(err, allowed), str(err["loc"][0]) if err["loc"] else None)
             return None
         return kind, module, options, common

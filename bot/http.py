@@ -17,9 +17,12 @@ import httpx
 from . import __version__
 from .clock import Clock
 from .errors import ParseError, UpstreamHTTPError, UpstreamRateLimited, UpstreamUnreachable
-from .secrets import Secret, redact, redact_url
+from .secrets import RedactingFilter, Secret, redact, redact_url
 
 log = logging.getLogger(__name__)
+for _name in ("httpx", "httpcore"):  # they log full URLs, and a webhook URL is a secret
+    logging.getLogger(_name).setLevel(logging.WARNING)
+    logging.getLogger(_name).addFilter(RedactingFilter())
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504, 408})
 _RATE_MESSAGES = ("api rate limit exceeded", "you have exceeded a secondary rate limit",

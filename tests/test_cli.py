@@ -1,0 +1,168 @@
+"""The `releasewatch` command as a user runs it: real subprocesses, real signals, real lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.fakes.chat_sink import ChatSink
+from tests.fakes.upstream import FakeGitHub
+
+TIMEOUT = 60
+
+
+def write(tmp_path: Path, github: FakeGitHub, sink: ChatSink | None = None) -> Path:
+    text = f'[settings]\ndatabase = "rw.db"\n[endpoints]\ngithub = "{github.url}"\n'
+    text += '[watches.org]\nkind = "github_org"\norg = "deepseek-ai"\nfull_every = 1\n'
+    if sink:
+        text += '[notifiers.discord]\nkind = "discord_webhook"\nurl = "${RW_DISCORD_WEBHOOK_URL}"\n'
+    text += '[notifiers.stdout]\nkind = "console"\n'
+    path = tmp_path / "releasewatch.toml"
+    path.write_text(text)
+    return path
+
+
+def env(sink: ChatSink | None = None) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("RW_")}
+    if sink:
+        sink.register_webhook("42", "hook-s3cr3t-token")
+        base["RW_DISCORD_WEBHOOK_URL"] = sink.webhook_url("42")
+    return base
+
+
+def cli(config: Path, *args: str, environ: dict[str, str] | None = None,
+        ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", "--config", str(config), *args],
+                          capture_output=True, text=True, timeout=TIMEOUT, env=environ or env(),
+                          cwd=config.parent)
+
+
+def start(config: Path, *args: str, environ: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=environ or env(), cwd=config.parent)
+
+
+def test_run_once_posts_a_changed_org_once_to_discord(github: FakeGitHub, sink: ChatSink,
+                                                      tmp_path: Path) -> None:
+    github.add_org("deepseek-ai")
+    github.add_repo("deepseek-ai", "DeepSeek-V3")
+    config, environ = write(tmp_path, github, sink), env(sink)
+    assert cli(config, "run", "--once", environ=environ).returncode == 0
+    assert sink.posts == []
+    github.add_repo("deepseek-ai", "DeepSeek-V4")
+    done = cli(config, "run", "--once", environ=environ)
+    assert done.returncode == 0, done.stderr
+    assert "New repository deepseek-ai/DeepSeek-V4" in done.stdout
+    assert cli(config, "run", "--once", environ=environ).returncode == 0
+    [post] = sink.posts_for("42")
+    assert post.body["embeds"][0]["title"] == "New repository deepseek-ai/DeepSeek-V4"
+    assert "hook-s3cr3t-token" not in done.stderr + done.stdout
+
+
+def test_run_once_leaves_undeliverable_rows_pending_and_exits_1(github: FakeGitHub,
+                                                                sink: ChatSink,
+                                                                tmp_path: Path) -> None:
+    github.add_org("deepseek-ai")
+    config, environ = write(tmp_path, github, sink), env(sink)
+    cli(config, "run", "--once", environ=environ)
+    github.add_repo("deepseek-ai", "DeepSeek-V4")
+    sink.script("42", ("429", 600))
+    done = cli(config, "run", "--once", "--max-wait", "1", environ=environ)
+    assert done.returncode == 1 and "still pending" in done.stderr
+    assert cli(config, "run", "--once", environ=environ).returncode == 1  # not due yet
+    status = json.loads(cli(config, "status", "--json", environ=environ).stdout)
+    assert [n["pending"] for n in status["notifiers"] if n["id"] == "discord"] == [1]
+
+
+def test_second_instance_on_the_same_database_exits_3(github: FakeGitHub, tmp_path: Path) -> None:
+    github.add_org("deepseek-ai")
+    config = write(tmp_path, github)
+    held = github.hold("/repos")
+    first = start(config, "run")
+    try:
+        assert held.arrived.wait(TIMEOUT)
+        second = cli(config, "run", "--once")
+        assert second.returncode == 3
+        assert "another releasewatch" in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        held.release()
+        first.communicate(timeout=TIMEOUT)
+
+
+def test_sigterm_during_a_poll_leaves_the_store_consistent(github: FakeGitHub,
+                                                           tmp_path: Path) -> None:
+    github.add_org("deepseek-ai")
+    github.add_repo("deepseek-ai", "DeepSeek-V3")
+    config = write(tmp_path, github)
+    assert cli(config, "run", "--once").returncode == 0
+    github.add_repo("deepseek-ai", "DeepSeek-V4")
+    held = github.hold("/repos")
+    proc = start(config, "run")
+    try:
+        assert held.arrived.wait(TIMEOUT)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        held.release()
+    assert proc.returncode == 0, err
+    db = sqlite3.connect(tmp_path / "rw.db")
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert db.execute("SELECT count(*) FROM events").fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM snapshots").fetchone() == (1,)
+    db.close()
+    done = cli(config, "run", "--once")
+    assert done.returncode == 0 and done.stdout.count("DeepSeek-V4") >= 1
+
+
+def test_bad_config_exits_2_naming_file_entry_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "releasewatch.toml"
+    config.write_text('[watches.deepseek-v3]\nkind = "github_releases"\nrep = "a/b"\n')
+    done = cli(config, "check-config")
+    assert done.returncode == 2
+    assert f"{config}: watches.deepseek-v3: unknown key 'rep' (did you mean 'repo'?)" in done.stderr
+
+
+def test_unknown_watch_exits_2(github: FakeGitHub, tmp_path: Path) -> None:
+    done = cli(write(tmp_path, github), "poll", "nope")
+    assert done.returncode == 2 and "no watch named 'nope'" in done.stderr
+
+
+def test_status_of_a_failing_watch_exits_1_with_its_reason(github: FakeGitHub,
+                                                           tmp_path: Path) -> None:
+    config = write(tmp_path, github)  # the org does not exist: every poll fails with a 404
+    assert cli(config, "poll", "org").returncode == 1
+    done = cli(config, "status")
+    assert done.returncode == 1 and "FAILING (1 in a row)" in done.stdout
+    assert "HTTP 404" in done.stdout
+
+
+def test_newer_schema_exits_3(github: FakeGitHub, tmp_path: Path) -> None:
+    config = write(tmp_path, github)
+    db = sqlite3.connect(tmp_path / "rw.db")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute("INSERT INTO meta VALUES ('schema_version', '99')")
+    db.commit()
+    db.close()
+    done = cli(config, "status")
+    assert done.returncode == 3 and "schema v99" in done.stderr
+
+
+def test_poll_dry_run_prints_events_and_stores_nothing(github: FakeGitHub, tmp_path: Path) -> None:
+    github.add_org("deepseek-ai")
+    config = write(tmp_path, github)
+    assert cli(config, "poll", "org").returncode == 0
+    github.add_repo("deepseek-ai", "DeepSeek-V4")
+    dry = cli(config, "poll", "org", "--dry-run")
+    assert dry.returncode == 0 and "New repository deepseek-ai/DeepSeek-V4" in dry.stdout
+    events = cli(config, "events")
+    assert "DeepSeek-V4" not in events.stdout
+    real = cli(config, "poll", "org")
+    assert "DeepSeek-V4" in real.stdout
+    assert "github.repo_created" in cli(config, "events").stdout
