@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from .clock import Clock
 from .config import Config, WatchConfig
-from .diff import diff, fingerprint, shrink_reason
+from .diff import StoredRecord, diff, fingerprint, shrink_reason
 from .errors import WatcherError
 from .events import EVENT_KINDS
-from .http import HttpClient
+from .http import HttpClient, Validator
 from .models import Event, dedup_key
 from .store import PollOutcome, Store
 from .watching import WatchContext
@@ -101,8 +102,9 @@ class Engine:
                             dry_run, complete=fetched.complete, note=fetched.note,
                             baseline=baseline)
 
-    def _commit(self, watch: WatchConfig, started, upserts, events, validators, dry_run, *,
-                complete: bool, note: str | None, baseline: bool) -> PollResult:  # type: ignore[no-untyped-def]
+    def _commit(self, watch: WatchConfig, started: datetime, upserts: dict[str, StoredRecord],
+                events: list[Event], validators: dict[str, Validator], dry_run: bool, *,
+                complete: bool, note: str | None, baseline: bool) -> PollResult:
         if dry_run:
             return PollResult(watch.id, ok=True, baseline=baseline, events=events)
         outcome = PollOutcome(watch.id, started, self.clock.now(), ok=True, note=note,
@@ -122,7 +124,7 @@ class Engine:
             self.on_commit()
         return PollResult(watch.id, ok=True, baseline=baseline, events=stored)
 
-    def _failed(self, watch_id: str, started, reason: str, dry_run: bool) -> PollResult:  # type: ignore[no-untyped-def]
+    def _failed(self, watch_id: str, started: datetime, reason: str, dry_run: bool) -> PollResult:
         if not dry_run:
             self.store.record_failed_poll(
                 PollOutcome(watch_id, started, self.clock.now(), ok=False, error=reason))

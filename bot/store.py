@@ -76,7 +76,7 @@ class Store:
 
     def _migrate(self) -> None:
         db = self.db
-        db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+        db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
         row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         found = int(row[0]) if row else None
         if found is not None and found > SCHEMA_VERSION:
@@ -86,35 +86,35 @@ class Store:
         if found == SCHEMA_VERSION:
             return
         with db.atomic():
-            db["snapshots"].create(
+            db.table("snapshots").create(
                 {"watch_id": str, "record_id": str, "fields": str, "revision": int,
                  "missing": int, "removed": int, "updated_at": str},
                 pk=("watch_id", "record_id"), if_not_exists=True)
-            db["watch_state"].create(
+            db.table("watch_state").create(
                 {"watch_id": str, "baselined_at": str, "held_fingerprint": str, "held_count": int,
                  "since_complete": int},
                 pk="watch_id", if_not_exists=True)
-            db["polls"].create(
+            db.table("polls").create(
                 {"id": int, "watch_id": str, "started_at": str, "finished_at": str, "ok": int,
                  "held": int, "error": str, "note": str, "n_records": int, "n_events": int,
                  "duration_ms": int}, pk="id", if_not_exists=True)
-            db["polls"].create_index(["watch_id", "id"], if_not_exists=True)
-            db["events"].create(
+            db.table("polls").create_index(["watch_id", "id"], if_not_exists=True)
+            db.table("events").create(
                 {"id": int, "dedup_key": str, "kind": str, "watch_id": str, "subject": str,
                  "title": str, "url": str, "before": str, "after": str, "diff": str,
                  "detected_at": str}, pk="id", if_not_exists=True)
-            db["events"].create_index(["dedup_key"], unique=True, if_not_exists=True)
-            db["events"].create_index(["watch_id", "id"], if_not_exists=True)
-            db["outbox"].create(
+            db.table("events").create_index(["dedup_key"], unique=True, if_not_exists=True)
+            db.table("events").create_index(["watch_id", "id"], if_not_exists=True)
+            db.table("outbox").create(
                 {"id": int, "event_id": int, "notifier_id": str, "state": str, "attempts": int,
                  "next_at": str, "last_error": str, "delivered_at": str},
                 pk="id", if_not_exists=True)
-            db["outbox"].create_index(["event_id", "notifier_id"], unique=True, if_not_exists=True)
-            db["outbox"].create_index(["notifier_id", "state", "id"], if_not_exists=True)
-            db["http_cache"].create(
+            db.table("outbox").create_index(["event_id", "notifier_id"], unique=True, if_not_exists=True)
+            db.table("outbox").create_index(["notifier_id", "state", "id"], if_not_exists=True)
+            db.table("http_cache").create(
                 {"watch_id": str, "url": str, "etag": str, "last_modified": str, "link": str,
                  "body": str}, pk=("watch_id", "url"), if_not_exists=True)
-            db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+            db.table("meta").upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
     # polls --------------------------------------------------------------------------------------
 
@@ -143,7 +143,7 @@ class Store:
         stored: list[Event] = []
         with self.db.atomic():
             if upserts:
-                self.db["snapshots"].upsert_all(
+                self.db.table("snapshots").upsert_all(
                     ({"watch_id": outcome.watch_id, "record_id": rid,
                       "fields": json.dumps(r.fields, sort_keys=True), "revision": r.revision,
                       "missing": r.missing, "removed": int(r.removed), "updated_at": now}
@@ -159,7 +159,7 @@ class Store:
                 if cursor.rowcount != 1:
                     continue
                 event_id = cursor.lastrowid
-                self.db["outbox"].insert_all(
+                self.db.table("outbox").insert_all(
                     {"event_id": event_id, "notifier_id": n, "state": "pending", "attempts": 0,
                      "next_at": now} for n in notifiers)
                 stored.append(_with_id(event, event_id))
@@ -172,7 +172,7 @@ class Store:
                 [outcome.watch_id, now, 0 if outcome.complete else 1, outcome.complete])
             if validators is not None:
                 self.db.execute("DELETE FROM http_cache WHERE watch_id = ?", [outcome.watch_id])
-                self.db["http_cache"].insert_all(
+                self.db.table("http_cache").insert_all(
                     {"watch_id": outcome.watch_id, "url": url, "etag": v.etag,
                      "last_modified": v.last_modified, "link": v.link, "body": v.body}
                     for url, v in validators.items())
@@ -196,7 +196,7 @@ class Store:
         n_records = self.db.execute(
             "SELECT count(*) FROM snapshots WHERE watch_id = ? AND removed = 0",
             [outcome.watch_id]).fetchone()[0]
-        self.db["polls"].insert({
+        self.db.table("polls").insert({
             "watch_id": outcome.watch_id, "started_at": iso(outcome.started_at),
             "finished_at": iso(outcome.finished_at), "ok": int(outcome.ok),
             "held": int(outcome.held), "error": outcome.error, "note": outcome.note,

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from .http import PollHttp
 from .models import Change, EventDraft, Fetched, Fields
-from .options import Options
+from .options import Options as BaseOptions
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ class Watcher(Protocol):
     """A watcher module: `KIND`, `Options`, `fetch` and `describe`, nothing else."""
 
     KIND: str
-    Options: type[Options]
+    Options: type[BaseOptions]
 
-    async def fetch(self, ctx: WatchContext, opts: Options) -> Fetched: ...
+    async def fetch(self, ctx: WatchContext, opts: BaseOptions) -> Fetched: ...
 
     def describe(self, change: Change) -> list[EventDraft]: ...

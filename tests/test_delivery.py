@@ -13,10 +13,10 @@ from tests.fakes.upstream import FakeGitHub
 MakeApp = Callable[..., App]
 
 
-def config(github: FakeGitHub, sink: ChatSink, *hooks: str) -> str:
+def config(github: FakeGitHub, hooks: int) -> str:
     text = f'[endpoints]\ngithub = "{github.url}"\n'
     text += '[watches.org]\nkind = "github_org"\norg = "deepseek-ai"\nfull_every = 1\n'
-    for i, hook in enumerate(hooks):
+    for i in range(hooks):
         text += f'[notifiers.discord-{i}]\nkind = "discord_webhook"\nurl = "${{RW_HOOK_{i}}}"\n'
     return text
 
@@ -28,7 +28,7 @@ async def app_with_one_event(github: FakeGitHub, sink: ChatSink, make_app: MakeA
     environ = {f"RW_HOOK_{i}": sink.webhook_url(h) for i, h in enumerate(hooks)}
     github.add_org("deepseek-ai")
     github.add_repo("deepseek-ai", "DeepSeek-V3")
-    app = make_app(config(github, sink, *hooks), environ=environ)
+    app = make_app(config(github, len(hooks)), environ=environ)
     await app.engine.poll("org")
     github.add_repo("deepseek-ai", "DeepSeek-V4", description="<@123> @everyone look")
     assert len((await app.engine.poll("org")).events) == 1

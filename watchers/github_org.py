@@ -8,8 +8,17 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from bot import Change, EventDraft, Fetched, Fields, Options as BaseOptions, ParseError, WatchContext
-from bot import changed_lines, excerpt
+from bot import (
+    Change,
+    EventDraft,
+    Fetched,
+    Fields,
+    ParseError,
+    WatchContext,
+    changed_lines,
+    excerpt,
+)
+from bot import Options as BaseOptions
 
 KIND = "github_org"
 LABELS = {"full_name": "name", "description": "description", "homepage": "homepage",

@@ -7,8 +7,18 @@ from typing import Any
 
 from pydantic import field_validator
 
-from bot import Change, EventDraft, Fetched, Fields, Options as BaseOptions, ParseError
-from bot import UpstreamHTTPError, WatchContext, changed_lines, excerpt
+from bot import (
+    Change,
+    EventDraft,
+    Fetched,
+    Fields,
+    ParseError,
+    UpstreamHTTPError,
+    WatchContext,
+    changed_lines,
+    excerpt,
+)
+from bot import Options as BaseOptions
 
 KIND = "github_releases"
 LABELS = {"name": "name", "body": "notes", "assets": "assets"}

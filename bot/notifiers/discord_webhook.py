@@ -8,10 +8,11 @@ from ..clock import iso
 from ..errors import PermanentDeliveryError, RetryLater, UpstreamUnreachable
 from ..http import HttpClient
 from ..models import Message
-from ..options import Options as BaseOptions, SecretStr
+from ..options import Options as BaseOptions
+from ..options import SecretStr
 
 KIND = "discord_webhook"
-NO_MENTIONS = {"parse": []}
+NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 
 
 class Options(BaseOptions):

@@ -4,4 +4,12 @@ from .chat_sink import ChatSink, Post
 from .server import Held, RecordedRequest, ThreadedServer
 from .upstream import FakeGitHub, FakeUpstream
 
-__all__ = ["ChatSink", "FakeGitHub", "FakeUpstream", "Held", "Post", "RecordedRequest", "ThreadedServer"]
+__all__ = [
+    "ChatSink",
+    "FakeGitHub",
+    "FakeUpstream",
+    "Held",
+    "Post",
+    "RecordedRequest",
+    "ThreadedServer",
+]

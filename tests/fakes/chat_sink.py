@@ -1,4 +1,4 @@
-"""Fake Discord and Slack webhooks that validate like the real ones and record what was delivered."""
+"""Fake Discord and Slack webhooks that validate like the real ones and record deliveries."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
-from .server import Held, RecordedRequest, ThreadedServer
+from .server import BODY, Held, RecordedRequest, ThreadedServer
 
 DISCORD_EPOCH_MS = 1420070400000
 UNKNOWN_WEBHOOK = {"code": 10015, "message": "Unknown Webhook"}
@@ -80,7 +80,11 @@ class ChatSink(ThreadedServer):
     # -- control API -------------------------------------------------------------------------
 
     def register_webhook(
-        self, webhook_id: int | str, token: str, *, channel_id: int | str | None = None,
+        self,
+        webhook_id: int | str,
+        token: str,
+        *,
+        channel_id: int | str | None = None,
         name: str = "Releasewatch",
     ) -> str:
         with self.lock:
@@ -99,7 +103,7 @@ class ChatSink(ThreadedServer):
         return f"{self.url}/services/{path}"
 
     def script(self, webhook_id: int | str, *answers: str | tuple[Any, ...] | list[Any]) -> list[Held]:
-        """Queue answers ("429", ("429", 2.5), "500", "404", "hang", ...); returns the hang holds."""
+        """Queue answers ("429", ("429", 2.5), "500", "404", "hang"...); returns the hang holds."""
         parsed = [self._parse(a) for a in answers]
         with self.lock:
             self._scripts.setdefault(str(webhook_id), deque()).extend(parsed)
@@ -120,9 +124,7 @@ class ChatSink(ThreadedServer):
         with self.lock:
             return self._select(str(webhook_id))
 
-    def wait_for_posts(
-        self, n: int, timeout: float = 5.0, webhook_id: int | str | None = None
-    ) -> list[Post]:
+    def wait_for_posts(self, n: int, timeout: float = 5.0, webhook_id: int | str | None = None) -> list[Post]:
         key = None if webhook_id is None else str(webhook_id)
         with self._posted:
             if not self._posted.wait_for(lambda: len(self._select(key)) >= n, timeout):
@@ -201,8 +203,11 @@ class ChatSink(ThreadedServer):
                 "X-RateLimit-Scope": "user",
                 "Via": "1.1 google",
             }
-            body = {"message": "You are being rate limited.", "retry_after": answer.retry_after,
-                    "global": False}
+            body = {
+                "message": "You are being rate limited.",
+                "retry_after": answer.retry_after,
+                "global": False,
+            }
             return web.json_response(body, status=429, headers=headers)
         fixed = {404: UNKNOWN_WEBHOOK, 401: INVALID_TOKEN}
         body = fixed.get(status, {"message": f"{status}: {HTTPStatus(status).phrase}", "code": 0})
@@ -225,10 +230,20 @@ class ChatSink(ThreadedServer):
         wait = _flag(request.query.get("wait", "false"))
         if wait is None:
             value = request.query["wait"]
-            _put(query_errors, ("wait",), "BOOLEAN_TYPE_CONVERT", f'Value "{value}" is not a boolean.')
+            _put(
+                query_errors,
+                ("wait",),
+                "BOOLEAN_TYPE_CONVERT",
+                f'Value "{value}" is not a boolean.',
+            )
         thread_id = request.query.get("thread_id")
         if thread_id is not None and not thread_id.isdigit():
-            _put(query_errors, ("thread_id",), "NUMBER_TYPE_COERCE", f'Value "{thread_id}" is not snowflake.')
+            _put(
+                query_errors,
+                ("thread_id",),
+                "NUMBER_TYPE_COERCE",
+                f'Value "{thread_id}" is not snowflake.',
+            )
         if query_errors:
             return self._discord_reply(hook_id, 400, _form_error(query_errors))
         payload, files = await _discord_payload(request)
@@ -245,7 +260,11 @@ class ChatSink(ThreadedServer):
         return self._discord_reply(hook_id, 200, message) if wait else self._discord_reply(hook_id, 204)
 
     def _message(
-        self, hook_id: str, hook: dict[str, str], payload: dict[str, Any], files: list[str],
+        self,
+        hook_id: str,
+        hook: dict[str, str],
+        payload: dict[str, Any],
+        files: list[str],
         thread_id: str | None,
     ) -> dict[str, Any]:
         return {
@@ -329,7 +348,12 @@ def form_errors(payload: dict[str, Any]) -> Errors:
     check(("username",), username, 80)
     for word in ("discord", "clyde"):
         if isinstance(username, str) and word in username.lower():
-            _put(errors, ("username",), "USERNAME_INVALID_CONTAINS", f'Username cannot contain "{word}"')
+            _put(
+                errors,
+                ("username",),
+                "USERNAME_INVALID_CONTAINS",
+                f'Username cannot contain "{word}"',
+            )
     embeds = payload.get("embeds") or []
     if not isinstance(embeds, list) or not all(isinstance(e, dict) for e in embeds):
         _put(errors, ("embeds",), "BASE_TYPE_BAD_TYPE", "Must be an array of embed objects.")
@@ -351,7 +375,12 @@ def form_errors(payload: dict[str, Any]) -> Errors:
         total += check((*at, "footer", "text"), (embed.get("footer") or {}).get("text"), 2048)
         total += check((*at, "author", "name"), (embed.get("author") or {}).get("name"), 256)
     if total > 6000:
-        _put(errors, ("embeds",), "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+        _put(
+            errors,
+            ("embeds",),
+            "MAX_EMBED_SIZE_EXCEEDED",
+            "Embed size exceeds maximum size of 6000",
+        )
     return errors
 
 
@@ -380,7 +409,7 @@ def _has_message(payload: dict[str, Any], files: list[str]) -> bool:
 async def _discord_payload(request: web.Request) -> tuple[dict[str, Any] | None, list[str]]:
     """The JSON body, or `payload_json` plus file names for multipart uploads."""
     if not request.content_type.startswith("multipart/"):
-        body = request.get("body")
+        body = request.get(BODY)
         if body is None:
             return {}, []
         return (body if isinstance(body, dict) else None), []
@@ -391,12 +420,12 @@ async def _discord_payload(request: web.Request) -> tuple[dict[str, Any] | None,
         payload = json.loads(raw) if isinstance(raw, str) else {}
     except ValueError:
         payload = None
-    request["body"] = payload
+    request[BODY] = payload
     return (payload if isinstance(payload, dict) else None), files
 
 
 def _slack_payload(request: web.Request) -> dict[str, Any] | None:
-    body = request.get("body")
+    body = request.get(BODY)
     if isinstance(body, str) and request.content_type == "application/x-www-form-urlencoded":
         try:
             body = json.loads(parse_qs(body).get("payload", [""])[0])

@@ -1,4 +1,4 @@
-"""GitHub REST object shapes and error bodies, kept apart from the fake's state so both stay short."""
+"""GitHub REST object shapes and error bodies, apart from the fake's state so both stay short."""
 
 from __future__ import annotations
 
@@ -33,7 +33,12 @@ LICENSES: dict[str, dict[str, Any]] = {
         "spdx_id": "Apache-2.0",
         "node_id": "MDc6TGljZW5zZTI=",
     },
-    "other": {"key": "other", "name": "Other", "spdx_id": "NOASSERTION", "node_id": "MDc6TGljZW5zZTA="},
+    "other": {
+        "key": "other",
+        "name": "Other",
+        "spdx_id": "NOASSERTION",
+        "node_id": "MDc6TGljZW5zZTA=",
+    },
 }
 
 REPO_HEAD = ("id", "node_id", "name", "full_name", "private", "owner", "html_url", "description")

@@ -1,4 +1,4 @@
-"""A loopback aiohttp server in a background thread, shared by every fake so tests stay synchronous."""
+"""A loopback aiohttp server in a background thread, so every fake can serve synchronous tests."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Self
 from aiohttp import web
 
 CONTROL_PREFIX = "/_control/"
+BODY: web.RequestKey[Any] = web.RequestKey("body", object)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -198,7 +199,7 @@ class ThreadedServer:
         if request.path.startswith(CONTROL_PREFIX):
             return await handler(request)
         if not request.content_type.startswith("multipart/"):
-            request["body"] = _decode(await request.read())
+            request[BODY] = _decode(await request.read())
         held = self._matching_hold(request)
         if held is not None:
             await held.wait()
@@ -224,7 +225,7 @@ class ThreadedServer:
             query=dict(request.query),
             headers={k.lower(): v for k, v in request.headers.items()},
             status=status,
-            body=request.get("body"),
+            body=request.get(BODY),
         )
         with self.lock:
             self._requests.append(record)

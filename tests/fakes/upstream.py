@@ -1,4 +1,4 @@
-"""Fake upstream APIs on 127.0.0.1 that speak the real wire formats, so watchers are tested end to end."""
+"""Fake upstream APIs on 127.0.0.1 speaking the real wire formats, to test watchers end to end."""
 
 from __future__ import annotations
 
@@ -363,9 +363,7 @@ class FakeGitHub(FakeUpstream):
             raise KeyError(f"no repo {owner}/{name}")
         return repo
 
-    def _require_release(
-        self, full_name: str, tag: str
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _require_release(self, full_name: str, tag: str) -> tuple[dict[str, Any], dict[str, Any]]:
         repo = self._require(*full_name.split("/", 1))
         for release in self._releases[repo["id"]]:
             if release["tag_name"] == tag:
@@ -419,9 +417,7 @@ class FakeGitHub(FakeUpstream):
             if token is not None and self._tokens and token not in self._tokens:
                 return json_response(401, gh.BAD_CREDENTIALS, self._rate_headers())
             if self.remaining <= 0:
-                message = gh.TOKEN_RATE_MESSAGE if token else gh.ANON_RATE_MESSAGE.format(
-                    ip=request.remote
-                )
+                message = gh.TOKEN_RATE_MESSAGE if token else gh.ANON_RATE_MESSAGE.format(ip=request.remote)
                 body = {"message": message, "documentation_url": gh.RATE_DOCS}
                 return json_response(self.rate_limit_status, body, self._rate_headers())
             reply = route(request, token is not None)
@@ -474,7 +470,12 @@ class FakeGitHub(FakeUpstream):
         return self._repo_list(request, owner, authed, "full_name", f"/user/{owner['id']}/repos")
 
     def _repo_list(
-        self, request: web.Request, owner: dict[str, Any], authed: bool, default_sort: str, path: str
+        self,
+        request: web.Request,
+        owner: dict[str, Any],
+        authed: bool,
+        default_sort: str,
+        path: str,
     ) -> Reply:
         kind = request.query.get("type", "all")
         repos = [
@@ -509,13 +510,11 @@ class FakeGitHub(FakeUpstream):
             return Reply(200, chunk)
         base = f"{request.scheme}://{request.host}{path}"
         kept = [(k, v) for k, v in request.query.items() if k != "page"]
-        link = ", ".join(
-            f'<{base}?{urlencode([*kept, ("page", n)])}>; rel="{rel}"' for rel, n in rels
-        )
+        link = ", ".join(f'<{base}?{urlencode([*kept, ("page", n)])}>; rel="{rel}"' for rel, n in rels)
         return Reply(200, chunk, {"link": link})
 
     def _lookup(self, request: web.Request, authed: bool) -> dict[str, Any] | Reply:
-        """The repo a /repos/{o}/{r}/… or /repositories/{id}/… path names, else the reply to give."""
+        """The repo that /repos/{o}/{r}/… or /repositories/{id}/… names, else the reply to give."""
         info = request.match_info
         if "id" in info:
             repo = self._repos.get(int(info["id"]))
@@ -526,7 +525,11 @@ class FakeGitHub(FakeUpstream):
                 prefix = f"/repos/{info['owner']}/{info['repo']}"
                 location = f"{request.scheme}://{request.host}/repositories/{moved}"
                 location += request.path[len(prefix) :]
-                body = {"message": "Moved Permanently", "url": location, "documentation_url": gh.DOCS}
+                body = {
+                    "message": "Moved Permanently",
+                    "url": location,
+                    "documentation_url": gh.DOCS,
+                }
                 return Reply(301, body, {"location": location})
         if repo is None or (repo["private"] and not authed):
             return Reply(404, gh.NOT_FOUND)
@@ -537,9 +540,7 @@ class FakeGitHub(FakeUpstream):
         return repo if isinstance(repo, Reply) else Reply(200, self._repo_json(repo))
 
     def _sorted_releases(self, repo: dict[str, Any]) -> list[dict[str, Any]]:
-        return sorted(
-            self._releases[repo["id"]], key=lambda r: (r["created_at"], r["id"]), reverse=True
-        )
+        return sorted(self._releases[repo["id"]], key=lambda r: (r["created_at"], r["id"]), reverse=True)
 
     def _release_list(self, request: web.Request, authed: bool) -> Reply:
         repo = self._lookup(request, authed)

@@ -74,9 +74,7 @@ def test_if_none_match_gives_304_with_rate_headers(gh: httpx.Client) -> None:
 def test_authorized_304_is_not_counted(gh: httpx.Client) -> None:
     auth = {"Authorization": "Bearer ghp_test"}
     first = gh.get(f"/repos/{ORG}/DeepEP/releases", headers=auth)
-    again = gh.get(
-        f"/repos/{ORG}/DeepEP/releases", headers={**auth, "If-None-Match": first.headers["etag"]}
-    )
+    again = gh.get(f"/repos/{ORG}/DeepEP/releases", headers={**auth, "If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
     assert again.headers["x-ratelimit-remaining"] == first.headers["x-ratelimit-remaining"]
 
@@ -105,7 +103,11 @@ def test_exhausted_rate_limit_gives_real_403(github: FakeGitHub, gh: httpx.Clien
 def test_fail_next_then_recovers(github: FakeGitHub, gh: httpx.Client) -> None:
     github.fail_next(2, status=502, path_contains="/releases")
     assert gh.get(f"/repos/{ORG}/DeepEP").status_code == 200
-    assert [gh.get(f"/repos/{ORG}/DeepEP/releases").status_code for _ in range(3)] == [502, 502, 200]
+    assert [gh.get(f"/repos/{ORG}/DeepEP/releases").status_code for _ in range(3)] == [
+        502,
+        502,
+        200,
+    ]
     assert [r.status for r in github.requests] == [200, 502, 502, 200]
 
 
@@ -132,7 +134,11 @@ def test_hold_parks_a_request_until_released(github: FakeGitHub, gh: httpx.Clien
 
 
 def test_control_api_over_http(github: FakeGitHub, gh: httpx.Client) -> None:
-    body = {"args": [f"{ORG}/FlashMLA", "v1.0.1"], "prerelease": True, "assets": ["flash_mla.tar.gz"]}
+    body = {
+        "args": [f"{ORG}/FlashMLA", "v1.0.1"],
+        "prerelease": True,
+        "assets": ["flash_mla.tar.gz"],
+    }
     created = gh.post("/_control/add_release", json=body).json()["result"]
     listed = gh.get(f"/repos/{ORG}/FlashMLA/releases").json()
     assert listed[0]["id"] == created["id"] and listed[0]["prerelease"] is True
@@ -145,7 +151,11 @@ def test_discord_429_script_then_delivers(sink: ChatSink, chat: httpx.Client) ->
     url = sink.webhook_url(111) + "?wait=true"
     limited = chat.post(url, json={"content": "hello"})
     assert limited.status_code == 429
-    assert limited.json() == {"message": "You are being rate limited.", "retry_after": 0.25, "global": False}
+    assert limited.json() == {
+        "message": "You are being rate limited.",
+        "retry_after": 0.25,
+        "global": False,
+    }
     assert limited.headers["via"] == "1.1 google" and limited.headers["x-ratelimit-scope"] == "user"
     assert limited.headers["retry-after"] == "1" and limited.headers["x-ratelimit-remaining"] == "0"
     assert sink.posts == []
@@ -162,9 +172,20 @@ def test_discord_limits_give_50035_by_path(sink: ChatSink, chat: httpx.Client) -
     assert too_long.json() == {
         "code": 50035,
         "message": "Invalid Form Body",
-        "errors": {"embeds": {"0": {"description": {"_errors": [
-            {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 4096 or fewer in length."}
-        ]}}}},
+        "errors": {
+            "embeds": {
+                "0": {
+                    "description": {
+                        "_errors": [
+                            {
+                                "code": "BASE_TYPE_MAX_LENGTH",
+                                "message": "Must be 4096 or fewer in length.",
+                            }
+                        ]
+                    }
+                }
+            }
+        },
     }
     big = [{"description": "y" * 4000}, {"description": "z" * 2001}]
     assert chat.post(url, json={"embeds": big}).json()["errors"]["embeds"]["_errors"][0]["code"] == (
@@ -196,4 +217,8 @@ def test_slack_webhook(sink: ChatSink, chat: httpx.Client) -> None:
     assert (chat.post(url, json={"text": "hi"}).text) == "channel_is_archived"
     assert chat.post(url, json={}).text == "no_text"
     ok = chat.post(url, json={"text": "hi"})
-    assert (ok.status_code, ok.text, ok.headers["content-type"]) == (200, "ok", "text/plain; charset=utf-8")
+    assert (ok.status_code, ok.text, ok.headers["content-type"]) == (
+        200,
+        "ok",
+        "text/plain; charset=utf-8",
+    )
