@@ -17,6 +17,14 @@ from .app import App
 log = logging.getLogger(__name__)
 
 
+async def _poll_job(app: App, watch_id: str) -> None:
+    """A scheduled poll; on shutdown it is abandoned quietly, before it commits anything."""
+    try:
+        await app.engine.poll(watch_id)
+    except asyncio.CancelledError:
+        log.debug("poll of %s abandoned at shutdown", watch_id)
+
+
 async def run_forever(app: App, stop: asyncio.Event | None = None) -> None:
     """Poll on schedule and deliver until SIGINT/SIGTERM (or `stop`)."""
     stop = stop or asyncio.Event()
@@ -28,9 +36,9 @@ async def run_forever(app: App, stop: asyncio.Event | None = None) -> None:
     start = datetime.now(UTC)
     for i, watch in enumerate(app.config.watches.values()):
         scheduler.add_job(
-            app.engine.poll, IntervalTrigger(seconds=watch.interval,
+            _poll_job, IntervalTrigger(seconds=watch.interval,
                                              jitter=min(30, max(1, watch.interval // 20))),
-            args=[watch.id], id=watch.id, name=watch.id, coalesce=True, max_instances=1,
+            args=[app, watch.id], id=watch.id, name=watch.id, coalesce=True, max_instances=1,
             misfire_grace_time=watch.interval, next_run_time=start + timedelta(seconds=2 * i))
     scheduler.start()
     log.info("releasewatch running: %d watch(es), %d notifier(s); database %s",

@@ -112,6 +112,7 @@ def test_sigterm_during_a_poll_leaves_the_store_consistent(github: FakeGitHub,
     finally:
         held.release()
     assert proc.returncode == 0, err
+    assert "Traceback" not in err
     db = sqlite3.connect(tmp_path / "rw.db")
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert db.execute("SELECT count(*) FROM events").fetchone() == (0,)
@@ -166,3 +167,21 @@ def test_poll_dry_run_prints_events_and_stores_nothing(github: FakeGitHub, tmp_p
     real = cli(config, "poll", "org")
     assert "DeepSeek-V4" in real.stdout
     assert "github.repo_created" in cli(config, "events").stdout
+
+
+def test_run_polls_on_schedule_and_delivers_as_soon_as_a_poll_commits(
+        github: FakeGitHub, sink: ChatSink, tmp_path: Path) -> None:
+    github.add_org("deepseek-ai")
+    github.add_repo("deepseek-ai", "DeepSeek-V3")
+    config, environ = write(tmp_path, github, sink), env(sink)
+    assert cli(config, "run", "--once", environ=environ).returncode == 0
+    github.add_repo("deepseek-ai", "DeepSeek-V4")
+    proc = start(config, "run", environ=environ)
+    try:
+        [post] = sink.wait_for_posts(1, timeout=TIMEOUT)
+        assert post.body["embeds"][0]["title"] == "New repository deepseek-ai/DeepSeek-V4"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
