@@ -12,7 +12,7 @@ from .config import Config, WatchConfig
 from .diff import StoredRecord, diff, fingerprint, shrink_reason
 from .errors import WatcherError
 from .events import EVENT_KINDS
-from .http import HttpClient, Validator
+from .http import HttpClient, ValidatorChanges
 from .models import Event, dedup_key
 from .store import PollOutcome, Store
 from .watching import WatchContext
@@ -62,7 +62,7 @@ class Engine:
                                 dry_run)
 
         if fetched.records is None:  # all 304: nothing to parse, nothing changed
-            return self._commit(watch, started, {}, [], http.validators_to_keep(), dry_run,
+            return self._commit(watch, started, {}, [], http.validator_changes(), dry_run,
                                 complete=False, note=fetched.note, baseline=False)
 
         reason = shrink_reason(state.records, fetched.records, complete=fetched.complete)
@@ -98,12 +98,12 @@ class Engine:
                         diff=draft.diff, detected_at=detected,
                         dedup_key=dedup_key(draft.kind, watch_id, draft.subject, draft.before,
                                             draft.after, change.revision)))
-        return self._commit(watch, started, result.upserts, events, http.validators_to_keep(),
+        return self._commit(watch, started, result.upserts, events, http.validator_changes(),
                             dry_run, complete=fetched.complete, note=fetched.note,
                             baseline=baseline)
 
     def _commit(self, watch: WatchConfig, started: datetime, upserts: dict[str, StoredRecord],
-                events: list[Event], validators: dict[str, Validator], dry_run: bool, *,
+                events: list[Event], validators: ValidatorChanges, dry_run: bool, *,
                 complete: bool, note: str | None, baseline: bool) -> PollResult:
         if dry_run:
             return PollResult(watch.id, ok=True, baseline=baseline, events=events)

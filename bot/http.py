@@ -172,14 +172,13 @@ class PollHttp:
         self.client = client
         self.validators = validators
         self.fresh: dict[str, Validator] = {}
-        self.used: set[str] = set()
+        self.stale: set[str] = set()
 
     async def get(self, url: str, params: dict[str, Any] | None = None,
                   headers: dict[str, str] | None = None) -> Page:
         """GET with If-None-Match / If-Modified-Since; non-2xx raises UpstreamHTTPError."""
         full = _with_params(url, params)
         key = redact_url(full)
-        self.used.add(key)
         known = self.validators.get(key)
         conditional = dict(headers or {})
         if known and known.etag:
@@ -196,16 +195,23 @@ class PollHttp:
         etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
         if etag or modified:
             self.fresh[key] = Validator(etag, modified, text, link)
+        else:
+            self.stale.add(key)
         return Page(str(response.url), response.status_code, text, False, link)
 
     async def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
         return (await self.get(url, params)).json()
 
-    def validators_to_keep(self) -> dict[str, Validator]:
-        """Validators after this poll: fresh ones, plus old ones whose URL answered 304."""
-        kept = {k: v for k, v in self.validators.items() if k in self.used}
-        kept.update(self.fresh)
-        return kept
+    def validator_changes(self) -> ValidatorChanges:
+        """What the store must write if this poll is accepted: new validators, and those whose
+        URL answered without one."""
+        return ValidatorChanges(dict(self.fresh), {k for k in self.stale if k in self.validators})
+
+
+@dataclass(frozen=True)
+class ValidatorChanges:
+    fresh: dict[str, Validator]
+    dropped: set[str]
 
 
 def _host(url: str) -> str:

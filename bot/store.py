@@ -16,7 +16,7 @@ import sqlite_utils
 from .clock import iso, parse_iso
 from .diff import StoredRecord
 from .errors import DatabaseError
-from .http import Validator
+from .http import Validator, ValidatorChanges
 from .models import Event
 
 SCHEMA_VERSION = 1
@@ -136,7 +136,7 @@ class Store:
 
     def commit_poll(self, outcome: PollOutcome, *, upserts: dict[str, StoredRecord],
                     events: list[Event], notifier_ids: Iterable[str],
-                    validators: dict[str, Validator] | None) -> list[Event]:
+                    validators: ValidatorChanges | None) -> list[Event]:
         """Write one accepted poll atomically; returns the events that were new (not replays)."""
         notifiers = list(notifier_ids)
         now = iso(outcome.finished_at)
@@ -171,11 +171,13 @@ class Store:
                 " ELSE coalesce(since_complete, 0) + 1 END",
                 [outcome.watch_id, now, 0 if outcome.complete else 1, outcome.complete])
             if validators is not None:
-                self.db.execute("DELETE FROM http_cache WHERE watch_id = ?", [outcome.watch_id])
-                self.db.table("http_cache").insert_all(
-                    {"watch_id": outcome.watch_id, "url": url, "etag": v.etag,
-                     "last_modified": v.last_modified, "link": v.link, "body": v.body}
-                    for url, v in validators.items())
+                for url in validators.dropped:
+                    self.db.execute("DELETE FROM http_cache WHERE watch_id = ? AND url = ?",
+                                    [outcome.watch_id, url])
+                self.db.table("http_cache").upsert_all(
+                    ({"watch_id": outcome.watch_id, "url": url, "etag": v.etag,
+                      "last_modified": v.last_modified, "link": v.link, "body": v.body}
+                     for url, v in validators.fresh.items()), pk=("watch_id", "url"))
             self._insert_poll(outcome, len(stored))
         return stored
 

@@ -272,3 +272,17 @@ async def test_release_watch_on_a_repo_not_created_yet(github: FakeGitHub,
     result = await app.engine.poll("rel")
     assert result.ok
     assert "not found" in (collect(app.config, app.store).watches[0].note or "")
+
+
+async def test_held_poll_keeps_no_validators_so_the_next_poll_rereads(
+        github: FakeGitHub, make_app: MakeApp) -> None:
+    seed(github, 3)
+    app = make_app(org_config(github, full_every=12))
+    await app.engine.poll("org")
+    for i in range(3):
+        github.remove_repo("deepseek-ai", f"repo-{i}")
+    assert (await app.engine.poll("org")).held
+    github.clear_requests()
+    second = await app.engine.poll("org")
+    assert second.held and second.error == "shrink held (3 → 0 records)"
+    assert [r.status for r in github.requests] == [200]
