@@ -24,10 +24,12 @@ for _name in ("httpx", "httpcore"):  # they log full URLs, and a webhook URL is 
     logging.getLogger(_name).setLevel(logging.WARNING)
     logging.getLogger(_name).addFilter(RedactingFilter())
 
+MAX_BODY_BYTES = 5_000_000
 RETRY_STATUSES = frozenset({500, 502, 503, 504, 408})
 _RATE_MESSAGES = ("api rate limit exceeded", "you have exceeded a secondary rate limit",
                   "you have triggered an abuse detection")
 _HF_RATELIMIT = re.compile(r"r=(\d+)\s*;\s*t=(\d+)")
+_CHARSET = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Validator:
     last_modified: str | None
     body: str
     link: str | None = None
+    content_type: str | None = None
 
 
 @dataclass
@@ -59,6 +62,8 @@ class Page:
     text: str
     not_modified: bool
     link_header: str | None
+    content_type: str = ""
+    """The media type alone, lower case ('text/html'), without parameters."""
 
     def json(self) -> Any:
         try:
@@ -175,8 +180,11 @@ class PollHttp:
         self.stale: set[str] = set()
 
     async def get(self, url: str, params: dict[str, Any] | None = None,
-                  headers: dict[str, str] | None = None) -> Page:
-        """GET with If-None-Match / If-Modified-Since; non-2xx raises UpstreamHTTPError."""
+                  headers: dict[str, str] | None = None, *,
+                  max_bytes: int = MAX_BODY_BYTES) -> Page:
+        """GET with If-None-Match / If-Modified-Since; non-2xx raises UpstreamHTTPError, a body
+        over `max_bytes` raises ParseError. The text is decoded by the declared charset, else a
+        `<meta charset>` / XML declaration, else UTF-8, else Windows-1252."""
         full = _with_params(url, params)
         key = redact_url(full)
         known = self.validators.get(key)
@@ -187,17 +195,22 @@ class PollHttp:
             conditional["If-Modified-Since"] = known.last_modified
         response = await self.client.send("GET", full, headers=conditional)
         if response.status_code == 304 and known:
-            return Page(full, 304, known.body, True, known.link)
+            return Page(full, 304, known.body, True, known.link, known.content_type or "")
         if not response.is_success:
             raise _status_error(response, key)
-        text = response.text
+        declared = response.headers.get("content-length", "")
+        if (declared.isdigit() and int(declared) > max_bytes) or len(response.content) > max_bytes:
+            raise ParseError(f"body of {key} is over the {max_bytes // 1_000_000} MB limit")
+        content_type = response.headers.get("content-type", "")
+        text = decode(response.content, content_type)
+        media = content_type.split(";")[0].strip().lower()
         link = response.headers.get("link")
         etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
         if etag or modified:
-            self.fresh[key] = Validator(etag, modified, text, link)
+            self.fresh[key] = Validator(etag, modified, text, link, media)
         else:
             self.stale.add(key)
-        return Page(str(response.url), response.status_code, text, False, link)
+        return Page(str(response.url), response.status_code, text, False, link, media)
 
     async def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
         return (await self.get(url, params)).json()
@@ -212,6 +225,25 @@ class PollHttp:
 class ValidatorChanges:
     fresh: dict[str, Validator]
     dropped: set[str]
+
+
+def decode(content: bytes, content_type: str = "") -> str:
+    """Bytes to text the way a browser would pick the charset, without guessing libraries."""
+    candidates = []
+    declared = _CHARSET.search(content_type.encode("latin-1", "replace"))
+    if declared:
+        candidates.append(declared.group(1).decode())
+    if content.startswith(b"\xef\xbb\xbf"):
+        candidates.insert(0, "utf-8-sig")
+    sniffed = _CHARSET.search(content[:4096]) if b"<" in content[:4096] else None
+    if sniffed:
+        candidates.append(sniffed.group(1).decode())
+    for charset in [*candidates, "utf-8"]:
+        try:
+            return content.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return content.decode("cp1252", errors="replace")
 
 
 def _host(url: str) -> str:

@@ -113,7 +113,7 @@ class Store:
             db.table("outbox").create_index(["notifier_id", "state", "id"], if_not_exists=True)
             db.table("http_cache").create(
                 {"watch_id": str, "url": str, "etag": str, "last_modified": str, "link": str,
-                 "body": str}, pk=("watch_id", "url"), if_not_exists=True)
+                 "content_type": str, "body": str}, pk=("watch_id", "url"), if_not_exists=True)
             db.table("meta").upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
     # polls --------------------------------------------------------------------------------------
@@ -127,7 +127,8 @@ class Store:
         state = next(iter(self.db.query(
             "SELECT * FROM watch_state WHERE watch_id = ?", [watch_id])), None) or {}
         validators = {
-            r["url"]: Validator(r["etag"], r["last_modified"], r["body"], r["link"])
+            r["url"]: Validator(r["etag"], r["last_modified"], r["body"], r["link"],
+                                r["content_type"])
             for r in self.db.query("SELECT * FROM http_cache WHERE watch_id = ?", [watch_id])
         }
         return WatchState(records, bool(state.get("baselined_at")), state.get("held_fingerprint"),
@@ -176,7 +177,8 @@ class Store:
                                     [outcome.watch_id, url])
                 self.db.table("http_cache").upsert_all(
                     ({"watch_id": outcome.watch_id, "url": url, "etag": v.etag,
-                      "last_modified": v.last_modified, "link": v.link, "body": v.body}
+                      "last_modified": v.last_modified, "link": v.link,
+                      "content_type": v.content_type, "body": v.body}
                      for url, v in validators.fresh.items()), pk=("watch_id", "url"))
             self._insert_poll(outcome, len(stored))
         return stored

@@ -14,7 +14,8 @@ from watchers import WATCHERS
 
 
 def test_every_watcher_module_is_registered() -> None:
-    modules = {m.name for m in pkgutil.iter_modules(watchers.__path__)}
+    modules = {m.name for m in pkgutil.iter_modules(watchers.__path__)
+               if not m.name.startswith("_")}
     assert modules == {m.__name__.rsplit(".", 1)[1] for m in WATCHERS.values()}
 
 

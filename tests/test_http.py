@@ -1,0 +1,46 @@
+"""The shared client's text handling, without a server (httpx.MockTransport)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.clock import FakeClock
+from bot.errors import ParseError, UpstreamHTTPError
+from bot.http import HttpClient, decode
+
+
+def test_declared_charset_wins() -> None:
+    assert decode("café".encode("latin-1"), "text/html; charset=ISO-8859-1") == "café"
+
+
+def test_meta_charset_is_used_when_the_header_has_none() -> None:
+    body = '<html><head><meta charset="windows-1251"></head><p>Привет</p>'.encode("cp1251")
+    assert "Привет" in decode(body, "text/html")
+
+
+def test_undeclared_non_utf8_falls_back_to_windows_1252() -> None:
+    assert decode("naïve – ok".encode("cp1252"), "text/html") == "naïve – ok"
+
+
+def client_for(handler) -> HttpClient:  # type: ignore[no-untyped-def]
+    return HttpClient(FakeClock(), transport=httpx.MockTransport(handler))
+
+
+async def test_body_over_the_limit_is_refused_with_a_reason() -> None:
+    client = client_for(lambda request: httpx.Response(200, content=b"x" * 2_000_001))
+    with pytest.raises(ParseError, match="over the 2 MB limit"):
+        await client.for_poll().get("https://example.test/page", max_bytes=2_000_000)
+    await client.aclose()
+
+
+async def test_hub_error_code_header_is_kept_on_the_error() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, headers={"X-Error-Code": "RepoNotFound",
+                                            "X-Error-Message": "Invalid username or password."})
+    client = client_for(answer)
+    with pytest.raises(UpstreamHTTPError) as info:
+        await client.for_poll().get("https://huggingface.test/api/models/a/b")
+    assert info.value.error_code == "RepoNotFound" and info.value.status == 401
+    assert "Invalid username or password." in str(info.value)
+    await client.aclose()
