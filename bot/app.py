@@ -40,10 +40,12 @@ class App:
     @classmethod
     def build(cls, config: Config, *, clock: Clock | None = None, store: Store | None = None,
               http: HttpClient | None = None, environ: dict[str, str] | None = None) -> App:
+        dispatcher_jitter = 0.0 if clock is not None else 0.2  # tests drive exact times
         clock = clock or SystemClock()
         store = store or Store(config.settings.database)
         http = http or HttpClient(clock, profiles=host_profiles(config, environ))
-        dispatcher = Dispatcher(config, store, http, clock)
+        dispatcher = Dispatcher(config, store, http, clock,
+                                jitter=dispatcher_jitter)
         engine = Engine(config, store, http, clock, on_commit=dispatcher.notify)
         return cls(config, store, http, clock, engine, dispatcher)
 

@@ -9,14 +9,19 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 from . import __version__
 from .app import App
-from .config import Config, load_config
-from .errors import ConfigErrors, DatabaseError
+from .clock import SystemClock, parse_iso
+from .config import Config, load_config, parse_interval
+from .errors import ConfigErrors, DatabaseError, DeliveryError
+from .http import HttpClient
 from .lock import InstanceLock
+from .models import Message
+from .notifying import SendContext
 from .render import as_text, render
-from .secrets import RedactingFilter
+from .secrets import RedactingFilter, redact
 from .status import collect, render_text
 from .store import Store
 
@@ -44,6 +49,11 @@ def parser() -> argparse.ArgumentParser:
     events = sub.add_parser("events", help="the latest events with their diffs")
     events.add_argument("--watch")
     events.add_argument("--limit", type=int, default=20)
+    test = sub.add_parser("notify-test", help="send a sample message to each (or one) notifier")
+    test.add_argument("notifier", nargs="?")
+    again = sub.add_parser("redeliver", help="queue failed deliveries again (after a fix)")
+    again.add_argument("--notifier")
+    again.add_argument("--since", help="only events detected since: 2h, 1d or 2026-03-01T12:00")
     return p
 
 
@@ -85,6 +95,15 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
         print(f"{config.path}: no watch named {args.watch!r} (known: "
               f"{', '.join(config.watches) or 'none'})", file=sys.stderr)
         return USAGE
+    notifier = getattr(args, "notifier", None)
+    if notifier and notifier not in config.notifiers:
+        print(f"{config.path}: no notifier named {notifier!r} (known: "
+              f"{', '.join(config.notifiers) or 'none'})", file=sys.stderr)
+        return USAGE
+    if args.command == "notify-test":
+        return asyncio.run(notify_test(config, notifier))
+    if args.command == "redeliver":
+        return redeliver(args, config)
     if args.command in ("status", "events"):
         store = Store(config.settings.database)
         try:
@@ -123,6 +142,79 @@ async def _with_app(app: App, args: argparse.Namespace) -> int:
         return OK
     finally:
         await app.aclose()
+
+
+async def notify_test(config: Config, only: str | None) -> int:
+    """Send one sample message straight to each notifier and say how it went."""
+    clock = SystemClock()
+    http = HttpClient(clock, retries=0)
+    failed = 0
+    try:
+        for nid, notifier in config.notifiers.items():
+            if only and nid != only:
+                continue
+            msg = sample_message(nid, clock.now())
+            try:
+                payload = notifier.module.build_payload([msg], notifier.options)
+                await notifier.module.send(SendContext(http, config.endpoints, msg.key),
+                                           notifier.options, payload)
+            except DeliveryError as exc:
+                failed += 1
+                print(f"{nid}: failed: {redact(exc.reason)}", file=sys.stderr)
+            else:
+                print(f"{nid}: sent", file=sys.stderr)
+    finally:
+        await http.aclose()
+    return FAILED if failed else OK
+
+
+def sample_message(notifier_id: str, now: datetime) -> Message:
+    return Message(
+        title="releasewatch test message", kind="github.repo_created", watch_id="notify-test",
+        subject="releasewatch/test", detected_at=now, key=f"notify-test-{now.timestamp():.0f}",
+        url=None, lines=[f"If you can read this, notifier '{notifier_id}' works.",
+                         "A real message shows the change, e.g.: context window 128K → 1M"])
+
+
+def redeliver(args: argparse.Namespace, config: Config) -> int:
+    """Queue failed rows again; deliver them now unless a running instance will."""
+    since = None
+    if args.since:
+        try:
+            since = datetime.now(UTC) - timedelta(seconds=parse_interval(args.since))
+        except ValueError:
+            try:
+                since = parse_iso(args.since)
+            except ValueError:
+                print(f"--since: not a time or duration: {args.since!r}", file=sys.stderr)
+                return USAGE
+    store = Store(config.settings.database)
+    try:
+        count = store.requeue_failed(datetime.now(UTC), notifier_id=args.notifier, since=since)
+    finally:
+        store.close()
+    print(f"{count} failed deliveries queued again", file=sys.stderr)
+    lock = InstanceLock(config.settings.database)
+    try:
+        lock.acquire()
+    except DatabaseError:
+        print("a running instance will deliver them", file=sys.stderr)
+        return OK
+    try:
+        app = App.build(config)
+        return asyncio.run(_deliver_now(app))
+    finally:
+        lock.release()
+
+
+async def _deliver_now(app: App) -> int:
+    try:
+        left = await app.dispatcher.drain(30.0)
+    finally:
+        await app.aclose()
+    if left:
+        print(f"{left} deliveries still pending", file=sys.stderr)
+    return FAILED if left else OK
 
 
 def show_status(args: argparse.Namespace, config: Config, store: Store) -> int:

@@ -9,6 +9,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +20,7 @@ from dotenv import dotenv_values
 from pydantic import ValidationError
 
 from .errors import ConfigError, ConfigErrors
+from .events import EVENT_KINDS
 from .options import Options
 from .watching import Endpoints
 
@@ -27,7 +29,8 @@ log = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 600
 DEFAULT_CONFIRM_POLLS = 3
 WATCH_KEYS = ("kind", "interval", "notify", "optional", "confirm_polls")
-NOTIFIER_KEYS = ("kind", "optional")
+NOTIFIER_KEYS = ("kind", "optional", "watches", "events", "batch_over")
+DEFAULT_BATCH_OVER = 5
 SETTINGS_KEYS = ("database", "interval", "confirm_polls", "timezone")
 TOP_KEYS = ("settings", "endpoints", "watches", "notifiers")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -66,6 +69,14 @@ class NotifierConfig:
     kind: str
     module: Any
     options: Options
+    watches: tuple[str, ...] | None = None
+    events: tuple[str, ...] | None = None
+    batch_over: int = DEFAULT_BATCH_OVER
+
+    def allows(self, watch_id: str, kind: str) -> bool:
+        """Routing: every rule present must allow the event; absent rules allow everything."""
+        return ((self.watches is None or any(fnmatchcase(watch_id, g) for g in self.watches))
+                and (self.events is None or any(fnmatchcase(kind, g) for g in self.events)))
 
 
 @dataclass(frozen=True)
@@ -134,8 +145,16 @@ class _Loader:
         for nid, body in self._entries("notifiers").items():
             built = self._entry("notifiers", nid, body, NOTIFIERS, NOTIFIER_KEYS)
             if built:
-                kind, module, options, _ = built
-                notifiers[nid] = NotifierConfig(nid, kind, module, options)
+                kind, module, options, common = built
+                entry = f"notifiers.{nid}"
+                watch_globs = self._globs(entry, common, "watches", self.raw.get("watches") or {})
+                event_globs = self._globs(entry, common, "events", EVENT_KINDS)
+                batch_over = common.get("batch_over", DEFAULT_BATCH_OVER)
+                if not isinstance(batch_over, int) or isinstance(batch_over, bool) or batch_over < 1:
+                    self.error(entry, "key 'batch_over': must be a whole number ≥ 1")
+                    batch_over = DEFAULT_BATCH_OVER
+                notifiers[nid] = NotifierConfig(nid, kind, module, options, watch_globs,
+                                                event_globs, batch_over)
         declared_notifiers = set(self.raw.get("notifiers") or {})
         watches: dict[str, WatchConfig] = {}
         for wid, body in self._entries("watches").items():
@@ -171,6 +190,20 @@ class _Loader:
             raise ConfigErrors(self.errors)
         return Config(self.shown, settings, endpoints, watches, notifiers, self.skipped,
                       self.is_default)
+
+    def _globs(self, entry: str, common: dict[str, Any], key: str,
+               known: Any) -> tuple[str, ...] | None:
+        """A list of globs that must each match something known, so a typo is caught now."""
+        if key not in common:
+            return None
+        globs = common[key]
+        if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
+            self.error(entry, f"key {key!r}: must be a list of names or globs like \"hf.*\"")
+            return None
+        for glob in globs:
+            if not any(fnmatchcase(name, glob) for name in known):
+                self.error(entry, f"key {key!r}: {glob!r} matches nothing" + _suggest(glob, known))
+        return tuple(globs)
 
     def _table(self, parent: dict[str, Any], key: str, entry: str | None) -> dict[str, Any]:
         value = parent.get(key, {})

@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from datetime import datetime, timedelta
 
 from .clock import Clock
-from .config import Config
+from .config import Config, NotifierConfig
 from .errors import PermanentDeliveryError, RetryLater
 from .http import HttpClient
+from .models import dedup_key
+from .notifying import SendContext
 from .render import render
 from .secrets import redact
-from .store import Store
+from .store import OutboxRow, Store
 
 log = logging.getLogger(__name__)
 
@@ -22,16 +25,20 @@ BASE_BACKOFF = 10.0
 MAX_BACKOFF = 3600.0
 
 
-def backoff(attempts: int) -> float:
-    return min(MAX_BACKOFF, BASE_BACKOFF * 2 ** max(0, attempts))
+def backoff(attempts: int, jitter: float = 0.0) -> float:
+    """10 s doubling per attempt, capped at an hour; `jitter` (0..1) spreads retries apart."""
+    return min(MAX_BACKOFF, BASE_BACKOFF * 2 ** max(0, attempts)) * (1 + jitter)
 
 
 class Dispatcher:
     """Woken when a poll commits; otherwise asleep until the next row is due."""
 
-    def __init__(self, config: Config, store: Store, http: HttpClient, clock: Clock) -> None:
+    def __init__(self, config: Config, store: Store, http: HttpClient, clock: Clock, *,
+                 jitter: float = 0.0) -> None:
         self.config, self.store, self.http, self.clock = config, store, http, clock
+        self.jitter = jitter
         self.wake = asyncio.Event()
+        self._hold: dict[str, datetime] = {}
 
     def notify(self) -> None:
         self.wake.set()
@@ -39,40 +46,66 @@ class Dispatcher:
     async def deliver_due(self) -> datetime | None:
         """Deliver every row that is due now; return when the next pending row falls due."""
         next_due: datetime | None = None
-        for notifier_id in self.config.notifiers:
-            due = await self._drain(notifier_id)
+        for notifier in self.config.notifiers.values():
+            due = await self._drain(notifier)
             if due and (next_due is None or due < next_due):
                 next_due = due
         return next_due
 
-    async def _drain(self, notifier_id: str) -> datetime | None:
-        notifier = self.config.notifiers[notifier_id]
-        while (item := self.store.next_pending(notifier_id)) is not None:
-            row, due = item
-            if due > self.clock.now():
-                return due
+    def _batch(self, notifier: NotifierConfig, batching: bool
+               ) -> tuple[list[OutboxRow], datetime | None]:
+        """The due rows to send next: one, or several when more than `batch_over` wait (and
+        the rest of a flood stays batched)."""
+        now = self.clock.now()
+        window = self.store.pending(notifier.id, notifier.batch_over + 1)
+        if not window:
+            return [], None
+        first_due = window[0][1]
+        held = self._hold.get(notifier.id)
+        if held and held > now:
+            return [], held
+        if first_due > now:
+            return [], first_due
+        size = 1
+        if batching or len(window) > notifier.batch_over:
+            size = max(1, notifier.module.MAX_BATCH)
+            window = self.store.pending(notifier.id, size)
+        rows = [row for row, due in window[:size] if due <= now]
+        return rows, None
+
+    async def _drain(self, notifier: NotifierConfig) -> datetime | None:
+        batching = False
+        while True:
+            rows, wait_until = self._batch(notifier, batching)
+            if not rows:
+                return wait_until
+            batching = batching or len(rows) > 1
+            ids = [r.id for r in rows]
+            key = dedup_key("outbox", notifier.id, "", ids, None, 0)
             try:
-                payload = notifier.module.build_payload(render(row.event), notifier.options)
-                await notifier.module.send(self.http, notifier.options, payload,
-                                           key=row.event.dedup_key)
+                payload = notifier.module.build_payload([render(r.event) for r in rows],
+                                                        notifier.options)
+                hold = await notifier.module.send(
+                    SendContext(self.http, self.config.endpoints, key), notifier.options, payload)
             except RetryLater as exc:
-                wait = exc.after_s if exc.after_s is not None else backoff(row.attempts)
+                wait = exc.after_s if exc.after_s is not None else backoff(
+                    rows[0].attempts, random.random() * self.jitter)
                 retry_at = self.clock.now() + timedelta(seconds=wait)
-                self.store.mark_retry(row.id, retry_at, redact(exc.reason))
-                log.info("%s: delivery delayed %.0fs (%s)", notifier_id, wait, redact(exc.reason))
+                self.store.mark_retry(ids, retry_at, redact(exc.reason))
+                log.info("%s: delivery delayed %.0fs (%s)", notifier.id, wait, redact(exc.reason))
                 return retry_at
             except PermanentDeliveryError as exc:
-                self.store.mark_failed(row.id, redact(exc.reason))
-                log.warning("%s: delivery failed for good: %s", notifier_id, redact(exc.reason))
-            except Exception as exc:  # a formatting bug: keep the row, try again later
-                log.exception("%s: unexpected error while delivering", notifier_id)
-                retry_at = self.clock.now() + timedelta(seconds=backoff(row.attempts))
-                self.store.mark_retry(row.id, retry_at,
-                                      redact(f"internal error: {type(exc).__name__}"))
+                self.store.mark_failed(ids, redact(exc.reason))
+                log.warning("%s: delivery failed for good: %s", notifier.id, redact(exc.reason))
+            except Exception as exc:  # a formatting bug: keep the rows, try again later
+                log.exception("%s: unexpected error while delivering", notifier.id)
+                retry_at = self.clock.now() + timedelta(seconds=backoff(rows[0].attempts))
+                self.store.mark_retry(ids, retry_at, f"internal error: {type(exc).__name__}")
                 return retry_at
             else:
-                self.store.mark_delivered(row.id, self.clock.now())
-        return None
+                self.store.mark_delivered(ids, self.clock.now())
+                if hold:
+                    self._hold[notifier.id] = self.clock.now() + timedelta(seconds=hold)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop`, sleeping on the wake event or the next due time, never polling."""
@@ -100,11 +133,4 @@ class Dispatcher:
         return self.pending_count()
 
     def pending_count(self) -> int:
-        names = list(self.config.notifiers)
-        if not names:
-            return 0
-        marks = ",".join("?" * len(names))
-        rows = self.store.query(
-            f"SELECT count(*) AS n FROM outbox WHERE state='pending' AND notifier_id IN ({marks})",
-            names)
-        return int(rows[0]["n"])
+        return self.store.pending_count(self.config.notifiers)

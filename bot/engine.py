@@ -41,8 +41,12 @@ class Engine:
         self.on_commit = on_commit
         self._failing: set[str] = set()
 
-    def notifier_ids(self, watch: WatchConfig) -> list[str]:
-        return [n for n in (watch.notify or self.config.notifiers) if n in self.config.notifiers]
+    def route(self, event: Event) -> list[str]:
+        """The notifiers an event goes to: the watch's `notify`, then each notifier's own rules."""
+        watch = self.config.watches[event.watch_id]
+        names = watch.notify if watch.notify is not None else self.config.notifiers
+        return [n for n in names if n in self.config.notifiers
+                and self.config.notifiers[n].allows(event.watch_id, event.kind)]
 
     async def poll(self, watch_id: str, *, dry_run: bool = False) -> PollResult:
         """Poll once. Never raises for upstream trouble: a failure is a recorded, failed poll."""
@@ -110,7 +114,7 @@ class Engine:
         outcome = PollOutcome(watch.id, started, self.clock.now(), ok=True, note=note,
                               complete=complete)
         stored = self.store.commit_poll(outcome, upserts=upserts, events=events,
-                                        notifier_ids=self.notifier_ids(watch),
+                                        route=self.route,
                                         validators=validators)
         if watch.id in self._failing:
             self._failing.discard(watch.id)

@@ -100,3 +100,6 @@ class Message:
     subject: str
     detected_at: datetime
     key: str
+    severity: str = "normal"
+    before: JSON = None
+    after: JSON = None

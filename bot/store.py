@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -136,10 +136,9 @@ class Store:
                           validators)
 
     def commit_poll(self, outcome: PollOutcome, *, upserts: dict[str, StoredRecord],
-                    events: list[Event], notifier_ids: Iterable[str],
+                    events: list[Event], route: Callable[[Event], Iterable[str]],
                     validators: ValidatorChanges | None) -> list[Event]:
         """Write one accepted poll atomically; returns the events that were new (not replays)."""
-        notifiers = list(notifier_ids)
         now = iso(outcome.finished_at)
         stored: list[Event] = []
         with self.db.atomic():
@@ -162,7 +161,7 @@ class Store:
                 event_id = cursor.lastrowid
                 self.db.table("outbox").insert_all(
                     {"event_id": event_id, "notifier_id": n, "state": "pending", "attempts": 0,
-                     "next_at": now} for n in notifiers)
+                     "next_at": now} for n in route(event))
                 stored.append(_with_id(event, event_id))
             self.db.execute(
                 "INSERT INTO watch_state (watch_id, baselined_at, held_fingerprint, held_count,"
@@ -214,41 +213,58 @@ class Store:
 
     # outbox -------------------------------------------------------------------------------------
 
-    def next_pending(self, notifier_id: str) -> tuple[OutboxRow, datetime] | None:
-        """The oldest pending row of a notifier and when it is due: rows go out in order."""
-        row = self.db.execute(
+    def pending(self, notifier_id: str, limit: int = 1) -> list[tuple[OutboxRow, datetime]]:
+        """The oldest pending rows of a notifier with when each is due: rows go out in order."""
+        rows = self.db.execute(
             "SELECT o.id, o.attempts, o.next_at, e.* FROM outbox o JOIN events e"
             " ON e.id = o.event_id WHERE o.notifier_id = ? AND o.state = 'pending'"
-            " ORDER BY o.id LIMIT 1", [notifier_id]).fetchone()
-        if row is None:
-            return None
+            " ORDER BY o.id LIMIT ?", [notifier_id, limit]).fetchall()
         cols = ["outbox_id", "attempts", "next_at", "id", "dedup_key", "kind", "watch_id",
                 "subject", "title", "url", "before", "after", "diff", "detected_at"]
-        r = dict(zip(cols, row, strict=True))
-        return OutboxRow(r["outbox_id"], notifier_id, r["attempts"], _event(r)), parse_iso(
-            r["next_at"])
+        found = []
+        for row in rows:
+            r = dict(zip(cols, row, strict=True))
+            found.append((OutboxRow(r["outbox_id"], notifier_id, r["attempts"], _event(r)),
+                          parse_iso(r["next_at"])))
+        return found
 
-    def pending_notifiers(self) -> list[str]:
-        return [r[0] for r in self.db.execute(
-            "SELECT DISTINCT notifier_id FROM outbox WHERE state = 'pending'").fetchall()]
+    def pending_count(self, notifier_ids: Iterable[str]) -> int:
+        names = list(notifier_ids)
+        if not names:
+            return 0
+        marks = ",".join("?" * len(names))
+        return int(self.db.execute(
+            f"SELECT count(*) FROM outbox WHERE state='pending' AND notifier_id IN ({marks})",
+            names).fetchone()[0])
 
-    def mark_delivered(self, outbox_id: int, at: datetime) -> None:
+    def mark_delivered(self, outbox_ids: list[int], at: datetime) -> None:
+        self._update(outbox_ids, "state='delivered', delivered_at=?, attempts=attempts+1,"
+                     " last_error=NULL", [iso(at)])
+
+    def mark_retry(self, outbox_ids: list[int], next_at: datetime, error: str) -> None:
+        self._update(outbox_ids, "attempts=attempts+1, next_at=?, last_error=?",
+                     [iso(next_at), error])
+
+    def mark_failed(self, outbox_ids: list[int], error: str) -> None:
+        self._update(outbox_ids, "state='failed', attempts=attempts+1, last_error=?", [error])
+
+    def _update(self, outbox_ids: list[int], assignments: str, params: list[Any]) -> None:
+        marks = ",".join("?" * len(outbox_ids))
         with self.db.atomic():
-            self.db.execute(
-                "UPDATE outbox SET state='delivered', delivered_at=?, attempts=attempts+1,"
-                " last_error=NULL WHERE id=?", [iso(at), outbox_id])
+            self.db.execute(f"UPDATE outbox SET {assignments} WHERE id IN ({marks})",
+                            [*params, *outbox_ids])
 
-    def mark_retry(self, outbox_id: int, next_at: datetime, error: str) -> None:
+    def requeue_failed(self, now: datetime, *, notifier_id: str | None = None,
+                       since: datetime | None = None) -> int:
+        """Put failed rows back in the queue (after a webhook was fixed); returns how many."""
+        sql = ("UPDATE outbox SET state='pending', next_at=?, attempts=0 WHERE state='failed'"
+               " AND event_id IN (SELECT id FROM events WHERE detected_at >= ?)")
+        params: list[Any] = [iso(now), iso(since) if since else ""]
+        if notifier_id:
+            sql += " AND notifier_id = ?"
+            params.append(notifier_id)
         with self.db.atomic():
-            self.db.execute(
-                "UPDATE outbox SET attempts=attempts+1, next_at=?, last_error=? WHERE id=?",
-                [iso(next_at), error, outbox_id])
-
-    def mark_failed(self, outbox_id: int, error: str) -> None:
-        with self.db.atomic():
-            self.db.execute(
-                "UPDATE outbox SET state='failed', attempts=attempts+1, last_error=? WHERE id=?",
-                [error, outbox_id])
+            return int(self.db.execute(sql, params).rowcount)
 
     # reading ------------------------------------------------------------------------------------
 

@@ -90,7 +90,8 @@ async def test_replaying_the_same_transition_stores_it_once(github: FakeGitHub,
     from bot.store import PollOutcome
     now = app.clock.now()
     replay = app.store.commit_poll(PollOutcome("org", now, now, ok=True), upserts={},
-                                   events=stored.events, notifier_ids=["stdout"], validators=None)
+                                   events=stored.events, route=lambda e: ["stdout"],
+                                   validators=None)
     assert replay == [] and kinds(app) == ["github.repo_changed"]
 
 

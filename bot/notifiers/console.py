@@ -5,23 +5,25 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ..http import HttpClient
 from ..models import Message
+from ..notifying import SendContext
 from ..options import Options as BaseOptions
 from ..render import as_text
 
 KIND = "console"
+MAX_BATCH = 50
 
 
 class Options(BaseOptions):
     pass
 
 
-def build_payload(msg: Message, opts: Options) -> str:
-    stamp = msg.detected_at.strftime("%Y-%m-%d %H:%M UTC")
-    return f"[{stamp}] [{msg.watch_id}] {as_text(msg)}\n"
+def build_payload(msgs: list[Message], opts: Options) -> str:
+    return "".join(f"[{m.detected_at:%Y-%m-%d %H:%M UTC}] [{m.watch_id}] {as_text(m)}\n"
+                   for m in msgs)
 
 
-async def send(http: HttpClient, opts: Options, payload: Any, *, key: str) -> None:
+async def send(ctx: SendContext, opts: Options, payload: Any) -> float | None:
     sys.stdout.write(payload)
     sys.stdout.flush()
+    return None

@@ -1,0 +1,42 @@
+"""Discord as a bot: posts through the REST API with a nonce, so a retry after a lost response
+within Discord's nonce window cannot create a second message."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from ..errors import RetryLater, UpstreamUnreachable
+from ..models import Message
+from ..notifying import SendContext
+from ..options import Options as BaseOptions, SecretStr
+from . import _discord
+
+KIND = "discord_bot"
+MAX_BATCH = _discord.MAX_BATCH
+
+
+class Options(BaseOptions):
+    token: SecretStr
+    channel_id: str
+
+
+def build_payload(msgs: list[Message], opts: Options) -> dict[str, Any]:
+    return {"embeds": _discord.embeds(msgs), "allowed_mentions": _discord.NO_MENTIONS}
+
+
+def nonce(key: str) -> str:
+    """≤25 characters, the same for the same outbox rows."""
+    return hashlib.sha256(key.encode()).hexdigest()[:25]
+
+
+async def send(ctx: SendContext, opts: Options, payload: Any) -> float | None:
+    url = f"{ctx.endpoints.discord}/channels/{opts.channel_id}/messages"
+    body = {**payload, "nonce": nonce(ctx.key), "enforce_nonce": True}
+    try:
+        response = await ctx.http.send(
+            "POST", url, json_body=body, retries=0, rate_limits=False,
+            headers={"Authorization": f"Bot {opts.token.reveal()}"})
+    except UpstreamUnreachable as exc:
+        raise RetryLater(f"Discord unreachable: {exc.detail}") from None
+    return _discord.check(response)
