@@ -185,3 +185,42 @@ def test_run_polls_on_schedule_and_delivers_as_soon_as_a_poll_commits(
         _, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_notify_test_posts_one_sample_to_each_chat(github: FakeGitHub, sink: ChatSink,
+                                                    tmp_path: Path) -> None:
+    config, environ = write(tmp_path, github, sink), env(sink)
+    done = cli(config, "notify-test", environ=environ)
+    assert done.returncode == 0, done.stderr
+    [post] = sink.posts_for("42")
+    assert post.body["embeds"][0]["title"] == "releasewatch test message"
+    assert "discord: sent" in done.stderr and "stdout: sent" in done.stderr
+    assert "releasewatch test message" in done.stdout
+
+
+def test_notify_test_reports_a_broken_webhook_and_exits_1(github: FakeGitHub, sink: ChatSink,
+                                                          tmp_path: Path) -> None:
+    config, environ = write(tmp_path, github, sink), env(sink)
+    sink.script("42", "404")
+    done = cli(config, "notify-test", "discord", environ=environ)
+    assert done.returncode == 1 and "discord: failed: Discord answered 404" in done.stderr
+    assert "hook-s3cr3t-token" not in done.stderr
+
+
+def test_redeliver_resends_a_failed_row_once_the_webhook_works(github: FakeGitHub,
+                                                                sink: ChatSink,
+                                                                tmp_path: Path) -> None:
+    github.add_org("deepseek-ai")
+    config, environ = write(tmp_path, github, sink), env(sink)
+    cli(config, "run", "--once", environ=environ)
+    github.add_repo("deepseek-ai", "DeepSeek-V4")
+    sink.script("42", "404")
+    assert cli(config, "run", "--once", environ=environ).returncode == 0
+    assert sink.posts_for("42") == []
+    status = json.loads(cli(config, "status", "--json", environ=environ).stdout)
+    assert [n["failed"] for n in status["notifiers"] if n["id"] == "discord"] == [1]
+    again = cli(config, "redeliver", "--notifier", "discord", "--since", "1d", environ=environ)
+    assert again.returncode == 0, again.stderr
+    assert "1 failed deliveries queued again" in again.stderr
+    assert len(sink.posts_for("42")) == 1
+    assert cli(config, "redeliver", environ=environ).stderr.startswith("0 failed")
