@@ -10,7 +10,9 @@ from .config import Config
 from .dispatcher import Dispatcher
 from .engine import Engine
 from .http import HostProfile, HttpClient
+from .metrics import Metrics
 from .secrets import Secret
+from .status import Health, collect
 from .store import Store
 
 GITHUB_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -36,6 +38,7 @@ class App:
     clock: Clock
     engine: Engine
     dispatcher: Dispatcher
+    metrics: Metrics
 
     @classmethod
     def build(cls, config: Config, *, clock: Clock | None = None, store: Store | None = None,
@@ -44,10 +47,17 @@ class App:
         clock = clock or SystemClock()
         store = store or Store(config.settings.database)
         http = http or HttpClient(clock, profiles=host_profiles(config, environ))
-        dispatcher = Dispatcher(config, store, http, clock,
-                                jitter=dispatcher_jitter)
-        engine = Engine(config, store, http, clock, on_commit=dispatcher.notify)
-        return cls(config, store, http, clock, engine, dispatcher)
+        metrics = Metrics(store)
+        dispatcher = Dispatcher(config, store, http, clock, jitter=dispatcher_jitter,
+                                metrics=metrics)
+        engine = Engine(config, store, http, clock, on_commit=dispatcher.notify, metrics=metrics)
+        return cls(config, store, http, clock, engine, dispatcher, metrics)
+
+    running: bool | None = None
+    """Set by `run` while the scheduler runs; None elsewhere (status then probes the lock)."""
+
+    def health(self) -> Health:
+        return collect(self.config, self.store, self.clock.now(), running=self.running)
 
     async def aclose(self) -> None:
         await self.http.aclose()

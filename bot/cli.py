@@ -218,7 +218,7 @@ async def _deliver_now(app: App) -> int:
 
 
 def show_status(args: argparse.Namespace, config: Config, store: Store) -> int:
-    health = collect(config, store)
+    health = collect(config, store, datetime.now(UTC))
     if args.json:
         print(json.dumps(health.to_json(), indent=2))
     else:

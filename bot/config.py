@@ -31,11 +31,17 @@ DEFAULT_CONFIRM_POLLS = 3
 WATCH_KEYS = ("kind", "interval", "notify", "optional", "confirm_polls")
 NOTIFIER_KEYS = ("kind", "optional", "watches", "events", "batch_over")
 DEFAULT_BATCH_OVER = 5
-SETTINGS_KEYS = ("database", "interval", "confirm_polls", "timezone")
+SETTINGS_KEYS = ("database", "interval", "confirm_polls", "timezone", "http_listen", "slack")
 TOP_KEYS = ("settings", "endpoints", "watches", "notifiers")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    admins: tuple[str, ...] = ()
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ class Settings:
     interval: int = DEFAULT_INTERVAL
     confirm_polls: int = DEFAULT_CONFIRM_POLLS
     timezone: str = "UTC"
+    http_listen: str | None = None
+    slack: SlackSettings = SlackSettings()
 
 
 @dataclass(frozen=True)
@@ -244,6 +252,12 @@ class _Loader:
                 tz = str(raw["timezone"])
             except (ZoneInfoNotFoundError, ValueError):
                 self.error("settings", f"key 'timezone': unknown time zone {raw['timezone']!r}")
+        listen = raw.get("http_listen")
+        if listen is not None and not (isinstance(listen, str)
+                                       and re.match(r"^[\w.:\[\]-]*:\d{1,5}$", listen)):
+            self.error("settings", "key 'http_listen': must look like \"127.0.0.1:8787\"")
+            listen = None
+        slack = self._slack(self._table(raw, "slack", "settings"))
         database = self.env.get("RW_DATABASE") or raw.get("database", "releasewatch.db")
         if not isinstance(database, str) or not database:
             self.error("settings", "key 'database': must be a file path")
@@ -251,7 +265,21 @@ class _Loader:
         db_path = Path(database).expanduser()
         if not db_path.is_absolute() and "RW_DATABASE" not in self.env and not self.is_default:
             db_path = self.path.parent / db_path  # relative to the config file's folder
-        return Settings(db_path, interval, confirm, tz)
+        return Settings(db_path, interval, confirm, tz, listen, slack)
+
+    def _slack(self, raw: dict[str, Any]) -> SlackSettings:
+        for key in raw:
+            if key not in ("admins", "public"):
+                self.error("settings.slack", _unknown(key, ("admins", "public")), key)
+        admins = raw.get("admins", [])
+        if not isinstance(admins, list) or not all(isinstance(a, str) for a in admins):
+            self.error("settings.slack", "key 'admins': must be a list of Slack user ids")
+            admins = []
+        public = raw.get("public", False)
+        if not isinstance(public, bool):
+            self.error("settings.slack", "key 'public': must be true or false")
+            public = False
+        return SlackSettings(tuple(admins), public)
 
     def _endpoints(self, raw: dict[str, Any]) -> Endpoints:
         known = tuple(Endpoints.__dataclass_fields__)

@@ -13,6 +13,7 @@ from .clock import Clock
 from .config import Config, NotifierConfig
 from .errors import PermanentDeliveryError, RetryLater
 from .http import HttpClient
+from .metrics import Metrics
 from .models import dedup_key
 from .notifying import SendContext
 from .render import render
@@ -34,9 +35,9 @@ class Dispatcher:
     """Woken when a poll commits; otherwise asleep until the next row is due."""
 
     def __init__(self, config: Config, store: Store, http: HttpClient, clock: Clock, *,
-                 jitter: float = 0.0) -> None:
+                 jitter: float = 0.0, metrics: Metrics | None = None) -> None:
         self.config, self.store, self.http, self.clock = config, store, http, clock
-        self.jitter = jitter
+        self.jitter, self.metrics = jitter, metrics
         self.wake = asyncio.Event()
         self._hold: dict[str, datetime] = {}
 
@@ -92,10 +93,12 @@ class Dispatcher:
                     rows[0].attempts, random.random() * self.jitter)
                 retry_at = self.clock.now() + timedelta(seconds=wait)
                 self.store.mark_retry(ids, retry_at, redact(exc.reason))
+                self._count(notifier.id, "retry", len(ids))
                 log.info("%s: delivery delayed %.0fs (%s)", notifier.id, wait, redact(exc.reason))
                 return retry_at
             except PermanentDeliveryError as exc:
                 self.store.mark_failed(ids, redact(exc.reason))
+                self._count(notifier.id, "failed", len(ids))
                 log.warning("%s: delivery failed for good: %s", notifier.id, redact(exc.reason))
             except Exception as exc:  # a formatting bug: keep the rows, try again later
                 log.exception("%s: unexpected error while delivering", notifier.id)
@@ -104,8 +107,13 @@ class Dispatcher:
                 return retry_at
             else:
                 self.store.mark_delivered(ids, self.clock.now())
+                self._count(notifier.id, "delivered", len(ids))
                 if hold:
                     self._hold[notifier.id] = self.clock.now() + timedelta(seconds=hold)
+
+    def _count(self, notifier_id: str, outcome: str, n: int) -> None:
+        if self.metrics:
+            self.metrics.deliveries.labels(notifier_id, outcome).inc(n)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop`, sleeping on the wake event or the next due time, never polling."""

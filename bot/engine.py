@@ -10,9 +10,10 @@ from datetime import datetime
 from .clock import Clock
 from .config import Config, WatchConfig
 from .diff import StoredRecord, diff, fingerprint, shrink_reason
-from .errors import WatcherError
+from .errors import UpstreamRateLimited, WatcherError
 from .events import EVENT_KINDS
 from .http import HttpClient, ValidatorChanges
+from .metrics import Metrics
 from .models import Event, dedup_key
 from .store import PollOutcome, Store
 from .watching import WatchContext
@@ -36,9 +37,10 @@ class Engine:
     """Polls watches and commits what they found; delivery is the dispatcher's job."""
 
     def __init__(self, config: Config, store: Store, http: HttpClient, clock: Clock,
-                 on_commit: Callable[[], None] | None = None) -> None:
+                 on_commit: Callable[[], None] | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.config, self.store, self.http, self.clock = config, store, http, clock
-        self.on_commit = on_commit
+        self.on_commit, self.metrics = on_commit, metrics
         self._failing: set[str] = set()
 
     def route(self, event: Event) -> list[str]:
@@ -58,6 +60,8 @@ class Engine:
         ctx = WatchContext(watch_id, http, self.config.endpoints, live, state.since_complete)
         try:
             fetched = await watch.module.fetch(ctx, watch.options)
+        except UpstreamRateLimited as exc:
+            return self._failed(watch_id, started, exc.reason, dry_run, until=exc.until)
         except WatcherError as exc:
             return self._failed(watch_id, started, exc.reason, dry_run)
         except Exception as exc:  # a watcher bug must not stop the other watches
@@ -81,6 +85,8 @@ class Engine:
                                     held=True), held_fingerprint=mark, held_count=seen)
                 log.warning("watch %s: %s, poll %d of %d before it is accepted", watch_id, reason,
                             seen, watch.confirm_polls)
+                if self.metrics and not dry_run:
+                    self.metrics.polls.labels(watch_id, "held").inc()
                 return PollResult(watch_id, ok=False, error=reason, held=True)
             log.info("watch %s: the same shrink seen %d polls in a row, accepting it", watch_id,
                      seen)
@@ -116,6 +122,10 @@ class Engine:
         stored = self.store.commit_poll(outcome, upserts=upserts, events=events,
                                         route=self.route,
                                         validators=validators)
+        if self.metrics:
+            self.metrics.polls.labels(watch.id, "ok").inc()
+            for event in stored:
+                self.metrics.events.labels(event.kind).inc()
         if watch.id in self._failing:
             self._failing.discard(watch.id)
             log.info("watch %s recovered", watch.id)
@@ -128,10 +138,14 @@ class Engine:
             self.on_commit()
         return PollResult(watch.id, ok=True, baseline=baseline, events=stored)
 
-    def _failed(self, watch_id: str, started: datetime, reason: str, dry_run: bool) -> PollResult:
+    def _failed(self, watch_id: str, started: datetime, reason: str, dry_run: bool, *,
+                until: datetime | None = None) -> PollResult:
         if not dry_run:
             self.store.record_failed_poll(
-                PollOutcome(watch_id, started, self.clock.now(), ok=False, error=reason))
+                PollOutcome(watch_id, started, self.clock.now(), ok=False, error=reason,
+                            rate_limited_until=until))
+        if self.metrics and not dry_run:
+            self.metrics.polls.labels(watch_id, "failed").inc()
         if watch_id not in self._failing:  # log on the change of state, not on every poll
             self._failing.add(watch_id)
             log.warning("watch %s failed: %s", watch_id, reason)

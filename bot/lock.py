@@ -36,6 +36,18 @@ class InstanceLock:
         self._file = handle
         return self
 
+    def held_elsewhere(self) -> bool:
+        """True if some process (this one included) holds the lock now; takes nothing."""
+        if not self.path.exists():
+            return False
+        with open(self.path, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+
     def release(self) -> None:
         if self._file:
             fcntl.flock(self._file, fcntl.LOCK_UN)

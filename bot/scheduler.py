@@ -6,13 +6,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .app import App
+from .clock import iso
+from .discord_app import StatusBot, serve
+from .notifiers.discord_bot import Options as BotOptions
+from .web import StatusServer
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +47,26 @@ async def run_forever(app: App, stop: asyncio.Event | None = None) -> None:
             args=[app, watch.id], id=watch.id, name=watch.id, coalesce=True, max_instances=1,
             misfire_grace_time=watch.interval, next_run_time=start + timedelta(seconds=2 * i))
     scheduler.start()
+    app.running = True
+    app.store.set_meta({"instance_pid": str(os.getpid()), "instance_started_at": iso(start)})
     log.info("releasewatch running: %d watch(es), %d notifier(s); database %s",
              len(app.config.watches), len(app.config.notifiers), app.config.settings.database)
     delivery = asyncio.create_task(app.dispatcher.run(stop))
+    server = StatusServer(app, lambda: bool(scheduler.running))
+    if app.config.settings.http_listen:
+        await server.start(app.config.settings.http_listen)
+    for notifier in app.config.notifiers.values():
+        if isinstance(notifier.options, BotOptions):  # the bot that posts also answers /status
+            asyncio.create_task(serve(partial(StatusBot, notifier.options, health=app.health,
+                                              watches=list(app.config.watches), poll=server.poll,
+                                              timezone=app.config.settings.timezone), stop))
+            break
     try:
         await stop.wait()
     finally:
         log.info("stopping: in-flight polls are abandoned before they commit")
+        app.running = False
+        await server.stop()
         scheduler.shutdown(wait=False)
         pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in pending:
@@ -55,3 +74,4 @@ async def run_forever(app: App, stop: asyncio.Event | None = None) -> None:
         await asyncio.gather(*pending, return_exceptions=True)
         with contextlib.suppress(asyncio.CancelledError):
             await delivery
+        app.store.set_meta({"instance_pid": None, "instance_started_at": None})

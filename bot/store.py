@@ -45,6 +45,7 @@ class PollOutcome:
     held: bool = False
     note: str | None = None
     complete: bool = True
+    rate_limited_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Store:
             db.table("polls").create(
                 {"id": int, "watch_id": str, "started_at": str, "finished_at": str, "ok": int,
                  "held": int, "error": str, "note": str, "n_records": int, "n_events": int,
-                 "duration_ms": int}, pk="id", if_not_exists=True)
+                 "duration_ms": int, "rate_limited_until": str}, pk="id", if_not_exists=True)
             db.table("polls").create_index(["watch_id", "id"], if_not_exists=True)
             db.table("events").create(
                 {"id": int, "dedup_key": str, "kind": str, "watch_id": str, "subject": str,
@@ -205,6 +206,8 @@ class Store:
             "held": int(outcome.held), "error": outcome.error, "note": outcome.note,
             "n_records": n_records, "n_events": n_events,
             "duration_ms": int((outcome.finished_at - outcome.started_at).total_seconds() * 1000),
+            "rate_limited_until": iso(outcome.rate_limited_until) if outcome.rate_limited_until
+            else None,
         })
         self.db.execute(
             "DELETE FROM polls WHERE watch_id = ? AND id <= "
@@ -265,6 +268,29 @@ class Store:
             params.append(notifier_id)
         with self.db.atomic():
             return int(self.db.execute(sql, params).rowcount)
+
+    # the running instance ----------------------------------------------------------------------
+
+    def set_meta(self, values: dict[str, str | None]) -> None:
+        with self.db.atomic():
+            for key, value in values.items():
+                if value is None:
+                    self.db.execute("DELETE FROM meta WHERE key = ?", [key])
+                else:
+                    self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def writable(self) -> str | None:
+        """None if a write would succeed now, else the reason (read-only, locked, disk full)."""
+        try:
+            with self.db.atomic():
+                self.db.execute("UPDATE meta SET value = value WHERE key = 'schema_version'")
+        except sqlite3.Error as exc:
+            return f"database not writable: {exc}"
+        return None
 
     # reading ------------------------------------------------------------------------------------
 

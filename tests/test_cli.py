@@ -140,7 +140,7 @@ def test_status_of_a_failing_watch_exits_1_with_its_reason(github: FakeGitHub,
     config = write(tmp_path, github)  # the org does not exist: every poll fails with a 404
     assert cli(config, "poll", "org").returncode == 1
     done = cli(config, "status")
-    assert done.returncode == 1 and "FAILING (1 in a row)" in done.stdout
+    assert done.returncode == 1 and "failing (1 in a row)" in done.stdout
     assert "HTTP 404" in done.stdout
 
 

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from bot.app import App
 from bot.clock import FakeClock
-from bot.status import collect
 from tests.fakes.chat_sink import ChatSink
 from tests.fakes.upstream import FakeGitHub
 
@@ -75,12 +74,12 @@ async def test_discord_5xx_backs_off_and_delivers_later(github: FakeGitHub, sink
     clock.advance(10)
     second = await app.dispatcher.deliver_due()
     assert second and (second - clock.now()).total_seconds() == 20
-    health = collect(app.config, app.store).notifiers[0]
+    health = app.health().notifiers[0]
     assert health.pending == 1 and "502" in (health.last_error or "")
     clock.advance(20)
     await app.dispatcher.deliver_due()
     assert len(sink.posts_for("111")) == 1
-    assert collect(app.config, app.store).notifiers[0].delivered == 1
+    assert app.health().notifiers[0].delivered == 1
 
 
 async def test_discord_404_marks_row_failed_and_other_notifier_still_gets_it(
@@ -89,7 +88,7 @@ async def test_discord_404_marks_row_failed_and_other_notifier_still_gets_it(
     sink.script("111", "404")
     assert await app.dispatcher.deliver_due() is None
     assert sink.posts_for("111") == [] and len(sink.posts_for("222")) == 1
-    failed, ok = collect(app.config, app.store).notifiers
+    failed, ok = app.health().notifiers
     assert (failed.failed, failed.pending) == (1, 0)
     assert "404" in (failed.last_error or "") and "Unknown Webhook" in (failed.last_error or "")
     assert ok.delivered == 1
@@ -115,6 +114,6 @@ async def test_webhook_url_never_reaches_status_or_stored_errors(
     sink.script("111", "404")
     await app.dispatcher.deliver_due()
     dump = "\n".join(app.store.db.iterdump())
-    text = str(collect(app.config, app.store).to_json())
+    text = str(app.health().to_json())
     for secret in ("tok-111-s3cr3t", sink.webhook_url("111")):
         assert secret not in dump and secret not in text

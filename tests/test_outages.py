@@ -8,7 +8,6 @@ from collections.abc import Callable
 from bot.app import App
 from bot.clock import FakeClock
 from bot.models import Event, dedup_key
-from bot.status import collect
 from bot.store import PollOutcome
 from tests.fakes.chat_sink import ChatSink
 
@@ -76,7 +75,7 @@ async def test_thirty_minute_outage_then_recovery_delivers_every_event_once_in_o
     titles = [e["title"] for p in sink.posts_for("77") for e in p.body["embeds"]]
     stored = [e.title for e in reversed(app.store.events(limit=100))]
     assert titles == stored and len(titles) == len(set(titles))
-    assert collect(app.config, app.store).notifiers[0].pending == 0
+    assert app.health().notifiers[0].pending == 0
 
 
 async def test_twelve_events_at_once_go_out_batched(sink: ChatSink, make_app: MakeApp) -> None:
@@ -91,7 +90,7 @@ async def test_twelve_events_at_once_go_out_batched(sink: ChatSink, make_app: Ma
     assert all(f"deepseek-ai/repo-{i}" in described for i in range(12))
     [one] = slack
     assert one.body["text"].count("New repository") == 12 and len(one.body["blocks"]) == 36
-    health = {n.id: n for n in collect(app.config, app.store).notifiers}
+    health = {n.id: n for n in app.health().notifiers}
     assert health["discord"].delivered == 12 and health["slack"].delivered == 12
 
 
@@ -137,6 +136,6 @@ async def test_slack_channel_not_found_fails_only_slack(sink: ChatSink, make_app
     sink.script(SLACK, "404")
     emit(app, 1)
     await app.dispatcher.deliver_due()
-    health = {n.id: n for n in collect(app.config, app.store).notifiers}
+    health = {n.id: n for n in app.health().notifiers}
     assert health["slack"].failed == 1 and "channel_not_found" in (health["slack"].last_error or "")
     assert health["discord"].delivered == 1

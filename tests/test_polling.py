@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from bot.app import App
 from bot.clock import FakeClock
-from bot.status import collect
 from tests.fakes.upstream import FakeGitHub
 
 MakeApp = Callable[..., App]
@@ -43,7 +42,7 @@ async def test_first_poll_is_baseline_and_posts_nothing(github: FakeGitHub, make
     result = await app.engine.poll("org")
     assert result.ok and result.baseline and result.events == []
     assert kinds(app) == []
-    assert collect(app.config, app.store).watches[0].records == 3
+    assert app.health().watches[0].records == 3
 
 
 async def test_new_repo_posts_exactly_one_message(github: FakeGitHub, make_app: MakeApp,
@@ -115,7 +114,7 @@ async def test_partial_fetch_removes_nothing(github: FakeGitHub, make_app: MakeA
     for _ in range(3):
         result = await app.engine.poll("org")
         assert result.ok and result.events == []
-    assert collect(app.config, app.store).watches[0].records == 5
+    assert app.health().watches[0].records == 5
 
 
 async def test_removed_repo_is_reported_after_two_complete_listings(
@@ -138,11 +137,11 @@ async def test_shrink_is_held_then_accepted_after_confirm_polls(
     for _ in range(2):
         held = await app.engine.poll("org")
         assert held.held and held.error == "shrink held (6 → 2 records)" and held.events == []
-    status = collect(app.config, app.store).watches[0]
+    status = app.health().watches[0]
     assert status.records == 6 and status.last_error == "shrink held (6 → 2 records)"
     accepted = await app.engine.poll("org")
     assert accepted.ok and [e.kind for e in accepted.events] == ["github.repo_deleted"] * 4
-    assert collect(app.config, app.store).watches[0].records == 2
+    assert app.health().watches[0].records == 2
 
 
 async def test_list_that_shrinks_to_nothing_is_held_and_posts_no_deleted_storm(
@@ -169,11 +168,11 @@ async def test_upstream_500_is_a_failed_poll_with_reason_then_recovery(
     github.fail_next(3, status=500)  # the first try and both retries
     result = await app.engine.poll("org")
     assert not result.ok and result.error and "HTTP 500" in result.error
-    status = collect(app.config, app.store).watches[0]
+    status = app.health().watches[0]
     assert status.failures_in_a_row == 1 and "HTTP 500" in (status.last_error or "")
     assert status.records == 3 and kinds(app) == []
     assert (await app.engine.poll("org")).ok
-    status = collect(app.config, app.store).watches[0]
+    status = app.health().watches[0]
     assert status.ok and status.last_error is None
 
 
@@ -272,7 +271,7 @@ async def test_release_watch_on_a_repo_not_created_yet(github: FakeGitHub,
     app = make_app(releases_config(github))
     result = await app.engine.poll("rel")
     assert result.ok
-    assert "not found" in (collect(app.config, app.store).watches[0].note or "")
+    assert "not found" in (app.health().watches[0].note or "")
 
 
 async def test_held_poll_keeps_no_validators_so_the_next_poll_rereads(

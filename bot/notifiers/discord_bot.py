@@ -19,6 +19,11 @@ MAX_BATCH = _discord.MAX_BATCH
 class Options(BaseOptions):
     token: SecretStr
     channel_id: str
+    guild_ids: list[int] = []
+    """Sync the slash commands to these guilds at once (global commands can take a while)."""
+    status_public: bool = False
+    admins: list[str] = []
+    """Discord user ids allowed to run /poll."""
 
 
 def build_payload(msgs: list[Message], opts: Options) -> dict[str, Any]:
