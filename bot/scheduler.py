@@ -54,7 +54,10 @@ async def run_forever(app: App, stop: asyncio.Event | None = None) -> None:
     delivery = asyncio.create_task(app.dispatcher.run(stop))
     server = StatusServer(app, lambda: bool(scheduler.running))
     if app.config.settings.http_listen:
-        await server.start(app.config.settings.http_listen)
+        try:
+            await server.start(app.config.settings.http_listen)
+        except OSError as exc:  # port taken: polling and delivery go on without it
+            log.error("cannot serve status on %s: %s", app.config.settings.http_listen, exc)
     for notifier in app.config.notifiers.values():
         if isinstance(notifier.options, BotOptions):  # the bot that posts also answers /status
             asyncio.create_task(serve(partial(StatusBot, notifier.options, health=app.health,
