@@ -82,7 +82,8 @@ class Dispatcher:
                 return wait_until
             batching = batching or len(rows) > 1
             ids = [r.id for r in rows]
-            key = dedup_key("outbox", notifier.id, "", ids, None, 0)
+            key = rows[0].event.dedup_key if len(rows) == 1 else dedup_key(
+                "outbox", notifier.id, "", ids, None, 0)
             try:
                 payload = notifier.module.build_payload([render(r.event) for r in rows],
                                                         notifier.options)

@@ -18,7 +18,8 @@ class SendContext:
     http: HttpClient
     endpoints: Endpoints
     key: str
-    """Stable for the outbox rows in this payload: the same rows retried give the same key."""
+    """Stable for the outbox rows in this payload: the event's id for one event, a digest of
+    the rows for a batch; the same rows retried give the same key."""
 
 
 class Notifier(Protocol):

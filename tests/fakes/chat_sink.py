@@ -1,7 +1,9 @@
-"""Fake Discord and Slack webhooks that validate like the real ones and record deliveries."""
+"""Fake Discord (webhooks and bot Create Message), Slack incoming webhooks and a generic webhook
+receiver that validate like the real ones and record deliveries."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -9,6 +11,7 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -24,6 +27,12 @@ UNKNOWN_WEBHOOK = {"code": 10015, "message": "Unknown Webhook"}
 INVALID_TOKEN = {"code": 50027, "message": "Invalid Webhook Token"}
 EMPTY_MESSAGE = {"code": 50006, "message": "Cannot send an empty message"}
 INVALID_JSON = {"code": 50109, "message": "The request body contains invalid JSON."}
+UNKNOWN_CHANNEL = {"code": 10003, "message": "Unknown Channel"}
+UNAUTHORIZED = {"code": 0, "message": "401: Unauthorized"}
+MISSING_ACCESS = {"code": 50001, "message": "Missing Access"}
+WEBHOOK_ERRORS = {404: UNKNOWN_WEBHOOK, 401: INVALID_TOKEN}
+CHANNEL_ERRORS = {404: UNKNOWN_CHANNEL, 401: UNAUTHORIZED, 403: MISSING_ACCESS}
+NONCE_MAX = 25
 SLACK_BODIES = {
     400: "invalid_payload",
     403: "action_prohibited",
@@ -32,6 +41,7 @@ SLACK_BODIES = {
     500: "rollup_error",
 }
 EMBED_LIMITS = {"title": 256, "description": 4096}
+SLACK_MAX_BLOCKS = 50
 Errors = dict[str, Any]
 
 
@@ -46,6 +56,15 @@ class Post:
 
 
 @dataclass(frozen=True)
+class RawPost:
+    """A generic-webhook delivery byte for byte, so tests can verify signatures over the exact body."""
+
+    name: str
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Scripted:
     status: int | None
     retry_after: float
@@ -53,29 +72,40 @@ class Scripted:
 
 
 class ChatSink(ThreadedServer):
-    """Discord execute-webhook and Slack incoming-webhook endpoints with scripted failures."""
+    """Discord execute-webhook, Discord bot Create Message, Slack incoming-webhook and generic
+    webhook endpoints with scripted failures."""
 
     control_ops: ClassVar[tuple[str, ...]] = (
         *ThreadedServer.control_ops,
         *("register_webhook", "register_slack", "script", "posts", "posts_for", "attempts"),
+        *("register_channel", "bot_base_url", "posts_for_channel", "register_hook", "hook_posts"),
     )
     default_retry_after: ClassVar[float] = 1.0
 
-    def __init__(self) -> None:
+    def __init__(self, *, nonce_window: float | None = None) -> None:
+        """`nonce_window`: seconds a nonce stays enforced (None: until `reset()`, i.e. one test)."""
         super().__init__()
         self._posted = threading.Condition(self.lock)
         self._hangs: list[Held] = []
+        self._tasks: set[asyncio.Task[web.Response]] = set()
+        self._generation = 0
         self.ratelimit_limit = 5
         self.ratelimit_remaining = 4
         self.ratelimit_reset_after = 1.0
+        self._default_nonce_window = nonce_window
         self._wipe()
 
     def _wipe(self) -> None:
         self._webhooks: dict[str, dict[str, str]] = {}
         self._slack: set[str] = set()
+        self._channels: dict[str, dict[str, str]] = {}
+        self._hooks: set[str] = set()
         self._scripts: dict[str, deque[Scripted]] = {}
         self._posts: list[Post] = []
+        self._raw_posts: list[RawPost] = []
+        self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self._serial = itertools.count(1)
+        self.nonce_window = self._default_nonce_window
 
     # -- control API -------------------------------------------------------------------------
 
@@ -102,8 +132,47 @@ class ChatSink(ThreadedServer):
             self._slack.add(path)
         return f"{self.url}/services/{path}"
 
+    def register_channel(self, channel_id: int | str, bot_token: str, *, name: str = "Releasewatch") -> str:
+        """A channel the bot token may post to; returns its Create Message URL."""
+        with self.lock:
+            author = self._channels.get(str(channel_id), {}).get("author_id") or self._snowflake()
+            self._channels[str(channel_id)] = {"token": bot_token, "name": name, "author_id": author}
+        return f"{self.bot_base_url}/channels/{channel_id}/messages"
+
+    @property
+    def bot_base_url(self) -> str:
+        """What the client configures as its Discord API base (`endpoints.discord`)."""
+        return f"{self.url}/api/v10"
+
+    def posts_for_channel(self, channel_id: int | str) -> list[Post]:
+        with self.lock:
+            return self._select(f"channel:{channel_id}")
+
+    def register_hook(self, name: str) -> str:
+        """A generic webhook receiver at `/hooks/{name}`; returns its URL."""
+        with self.lock:
+            self._hooks.add(name)
+        return f"{self.url}/hooks/{name}"
+
+    def hook_posts(self, name: str) -> list[RawPost]:
+        with self.lock:
+            return [p for p in self._raw_posts if p.name == name]
+
+    def wait_for_hook_posts(self, name: str, n: int, timeout: float = 5.0) -> list[RawPost]:
+        def got() -> list[RawPost]:
+            return [p for p in self._raw_posts if p.name == name]
+
+        with self._posted:
+            if not self._posted.wait_for(lambda: len(got()) >= n, timeout):
+                raise TimeoutError(
+                    f"expected {n} posts to hook {name!r} within {timeout} s, got {len(got())}"
+                )
+            return got()
+
     def script(self, webhook_id: int | str, *answers: str | tuple[Any, ...] | list[Any]) -> list[Held]:
-        """Queue answers ("429", ("429", 2.5), "500", "404", "hang"...); returns the hang holds."""
+        """Queue answers ("429", ("429", 2.5), "500", "404", "hang"...); returns the hang holds.
+
+        Keys: a webhook id, a Slack path, `channel:{id}` for bot messages, `hook:{name}`."""
         parsed = [self._parse(a) for a in answers]
         with self.lock:
             self._scripts.setdefault(str(webhook_id), deque()).extend(parsed)
@@ -140,6 +209,8 @@ class ChatSink(ThreadedServer):
             held.release()
 
     def reset(self) -> None:
+        with self.lock:
+            self._generation += 1  # before the hangs are released, so none of them posts
         super().reset()
         with self.lock:
             self._wipe()
@@ -172,12 +243,32 @@ class ChatSink(ThreadedServer):
             self._posts.append(post)
             self._posted.notify_all()
 
+    async def _after_hang(self, held: Held, finish: Callable[[], web.Response]) -> web.Response:
+        """Finish the request after release even if the client gave up meanwhile, as a real server
+        that already accepted it would; shielded in case aiohttp cancels the handler. A hang freed
+        by `reset()` is dropped instead, so it cannot post into the next test's state."""
+        generation = self._generation
+
+        async def run() -> web.Response:
+            await held.wait()
+            with self.lock:
+                stale = generation != self._generation
+            return web.Response(status=503) if stale else finish()
+
+        task = asyncio.ensure_future(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(task)
+
     # -- Discord -----------------------------------------------------------------------------
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/api/webhooks/{id}/{token}", self._discord)
         router.add_post(r"/api/v{version:\d+}/webhooks/{id}/{token}", self._discord)
         router.add_post("/services/{team}/{bot}/{secret}", self._slack_hook)
+        router.add_post("/api/channels/{channel_id}/messages", self._bot_message)
+        router.add_post(r"/api/v{version:\d+}/channels/{channel_id}/messages", self._bot_message)
+        router.add_post("/hooks/{name:.+}", self._generic_hook)
 
     def _discord_headers(self, hook_id: str, remaining: int, reset_after: float) -> dict[str, str]:
         return {
@@ -194,7 +285,12 @@ class ChatSink(ThreadedServer):
             return web.Response(status=status, headers=headers)
         return web.json_response(body, status=status, headers=headers)
 
-    def _discord_scripted(self, hook_id: str, answer: Scripted) -> web.Response:
+    def _discord_scripted(
+        self,
+        hook_id: str,
+        answer: Scripted,
+        fixed: dict[int, dict[str, Any]] = WEBHOOK_ERRORS,
+    ) -> web.Response:
         status = answer.status or 500
         if status == 429:
             headers = self._discord_headers(hook_id, 0, answer.retry_after)
@@ -209,7 +305,6 @@ class ChatSink(ThreadedServer):
                 "global": False,
             }
             return web.json_response(body, status=429, headers=headers)
-        fixed = {404: UNKNOWN_WEBHOOK, 401: INVALID_TOKEN}
         body = fixed.get(status, {"message": f"{status}: {HTTPStatus(status).phrase}", "code": 0})
         return self._discord_reply(hook_id, status, body)
 
@@ -267,21 +362,23 @@ class ChatSink(ThreadedServer):
         files: list[str],
         thread_id: str | None,
     ) -> dict[str, Any]:
+        author = _author(hook_id, payload.get("username") or hook["name"])
+        message = self._message_object(thread_id or hook["channel_id"], author, payload, files)
+        return message | {"webhook_id": hook_id}
+
+    def _message_object(
+        self,
+        channel_id: str,
+        author: dict[str, Any],
+        payload: dict[str, Any],
+        files: list[str],
+    ) -> dict[str, Any]:
         return {
             "id": self._snowflake(),
             "type": 0,
             "content": payload.get("content") or "",
-            "channel_id": thread_id or hook["channel_id"],
-            "author": {
-                "id": hook_id,
-                "username": payload.get("username") or hook["name"],
-                "avatar": None,
-                "discriminator": "0000",
-                "public_flags": 0,
-                "flags": 0,
-                "bot": True,
-                "global_name": None,
-            },
+            "channel_id": channel_id,
+            "author": author,
             "attachments": [{"id": self._snowflake(), "filename": name} for name in files],
             "embeds": [{"type": "rich", **e} for e in payload.get("embeds") or []],
             "mentions": [],
@@ -293,8 +390,104 @@ class ChatSink(ThreadedServer):
             "edited_timestamp": None,
             "flags": payload.get("flags", 0),
             "components": payload.get("components") or [],
-            "webhook_id": hook_id,
         }
+
+    # -- Discord bot: Create Message ---------------------------------------------------------
+
+    async def _bot_message(self, request: web.Request) -> web.Response:
+        channel_id = request.match_info["channel_id"]
+        key = f"channel:{channel_id}"
+        answer = self._next_answer(key)
+        if answer is not None and answer.held is None:
+            return self._discord_scripted(key, answer, CHANNEL_ERRORS)
+        # Read everything before a hang: the client may be gone when the message is created.
+        payload, files = await _discord_payload(request)
+        auth, query = request.headers.get("Authorization"), dict(request.query)
+
+        def create() -> web.Response:
+            return self._create_message(channel_id, auth, query, payload, files)
+
+        if answer is not None and answer.held is not None:
+            return await self._after_hang(answer.held, create)
+        return create()
+
+    def _create_message(
+        self,
+        channel_id: str,
+        auth: str | None,
+        query: dict[str, str],
+        payload: dict[str, Any] | None,
+        files: list[str],
+    ) -> web.Response:
+        """Auth, channel, validation, then the nonce check and the post as one step under the lock."""
+        key = f"channel:{channel_id}"
+        with self.lock:
+            channel = self._channels.get(channel_id)
+            tokens = {c["token"] for c in self._channels.values()}
+        token = auth[len("Bot ") :] if auth and auth.startswith("Bot ") else None
+        if token is None or token not in tokens:
+            return self._discord_reply(key, 401, UNAUTHORIZED)
+        if channel is None:
+            return self._discord_reply(key, 404, UNKNOWN_CHANNEL)
+        if token != channel["token"]:
+            return self._discord_reply(key, 403, MISSING_ACCESS)
+        if payload is None:
+            return self._discord_reply(key, 400, INVALID_JSON)
+        if not _has_message(payload, files):
+            return self._discord_reply(key, 400, EMPTY_MESSAGE)
+        errors = form_errors(payload)
+        _nonce_errors(payload, errors)
+        if errors:
+            return self._discord_reply(key, 400, _form_error(errors))
+        nonce = payload.get("nonce")
+        with self._posted:
+            seen = self._nonce_message(channel_id, nonce) if payload.get("enforce_nonce") is True else None
+            if seen is not None:
+                return self._discord_reply(key, 200, seen)
+            author = _author(channel["author_id"], channel["name"])
+            message = self._message_object(channel_id, author, payload, files)
+            if nonce is not None:
+                message["nonce"] = nonce
+                self._nonces[(channel_id, str(nonce))] = (time.monotonic(), message)
+            self._posts.append(Post(key, payload, query, message))
+            self._posted.notify_all()
+        return self._discord_reply(key, 200, message)
+
+    def _nonce_message(self, channel_id: str, nonce: Any) -> dict[str, Any] | None:
+        """The message already created with this nonce within the window (caller holds the lock)."""
+        if nonce is None:
+            return None
+        seen = self._nonces.get((channel_id, str(nonce)))
+        if seen is None:
+            return None
+        at, message = seen
+        if self.nonce_window is not None and time.monotonic() - at > self.nonce_window:
+            return None
+        return message
+
+    # -- generic webhook ---------------------------------------------------------------------
+
+    async def _generic_hook(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        answer = self._next_answer(f"hook:{name}")
+        if answer is not None and answer.held is None:
+            status = answer.status or 500
+            headers = {"Retry-After": str(math.ceil(answer.retry_after))} if status == 429 else {}
+            return _hook_reply(status, headers)
+        body = await request.read()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+
+        def take() -> web.Response:
+            with self._posted:
+                if name not in self._hooks:
+                    return _hook_reply(404)
+                self._raw_posts.append(RawPost(name, body, headers))
+                self._posted.notify_all()
+            return _hook_reply(200)
+
+        if answer is not None and answer.held is not None:
+            return await self._after_hang(answer.held, take)
+        return take()
 
     # -- Slack -------------------------------------------------------------------------------
 
@@ -319,7 +512,7 @@ class ChatSink(ThreadedServer):
         blocks = payload.get("blocks") or []
         if not payload.get("text") and not blocks:
             return _slack_text(400, "no_text")
-        if not isinstance(blocks, list) or len(blocks) > 50:
+        if not slack_blocks_valid(blocks):
             return _slack_text(400, "invalid_blocks")
         self._deliver(Post(key, payload, dict(request.query)))
         return _slack_text(200, "ok")
@@ -382,6 +575,76 @@ def form_errors(payload: dict[str, Any]) -> Errors:
             "Embed size exceeds maximum size of 6000",
         )
     return errors
+
+
+def _nonce_errors(payload: dict[str, Any], errors: Errors) -> None:
+    nonce = payload.get("nonce")
+    if nonce is None:
+        return
+    if isinstance(nonce, bool) or not isinstance(nonce, int | str):
+        _put(errors, ("nonce",), "BASE_TYPE_BAD_TYPE", "Must be an integer or a string.")
+    elif len(str(nonce)) > NONCE_MAX:
+        _put(errors, ("nonce",), "BASE_TYPE_MAX_LENGTH", f"Must be {NONCE_MAX} or fewer in length.")
+
+
+def slack_blocks_valid(blocks: Any) -> bool:
+    """Block Kit limits an incoming webhook enforces; Slack names no detail, just `invalid_blocks`."""
+    return (
+        isinstance(blocks, list)
+        and len(blocks) <= SLACK_MAX_BLOCKS
+        and all(_slack_block_valid(b) for b in blocks)
+    )
+
+
+def _slack_block_valid(block: Any) -> bool:
+    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+        return False
+    block_id = block.get("block_id")
+    if block_id is not None and not (isinstance(block_id, str) and len(block_id) <= 255):
+        return False
+    kind = block["type"]
+    if kind == "header":
+        return _slack_text_valid(block.get("text"), 150, ("plain_text",))
+    if kind == "section":
+        text, fields = block.get("text"), block.get("fields")
+        if text is None and not fields:
+            return False
+        if text is not None and not _slack_text_valid(text, 3000):
+            return False
+        return fields is None or (
+            isinstance(fields, list) and len(fields) <= 10 and all(_slack_text_valid(f) for f in fields)
+        )
+    if kind in ("context", "actions"):
+        elements = block.get("elements")
+        return isinstance(elements, list) and 1 <= len(elements) <= (10 if kind == "context" else 25)
+    return True
+
+
+def _slack_text_valid(
+    text: Any, limit: int | None = None, kinds: tuple[str, ...] = ("plain_text", "mrkdwn")
+) -> bool:
+    if not isinstance(text, dict) or text.get("type") not in kinds:
+        return False
+    value = text.get("text")
+    return isinstance(value, str) and len(value) >= 1 and (limit is None or len(value) <= limit)
+
+
+def _author(user_id: str, username: str) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": username,
+        "avatar": None,
+        "discriminator": "0000",
+        "public_flags": 0,
+        "flags": 0,
+        "bot": True,
+        "global_name": None,
+    }
+
+
+def _hook_reply(status: int, headers: dict[str, str] | None = None) -> web.Response:
+    body = {"ok": True} if status < 400 else {"ok": False, "error": HTTPStatus(status).phrase}
+    return web.json_response(body, status=status, headers=headers)
 
 
 def _put(errors: Errors, path: tuple[str, ...], code: str, message: str) -> None:

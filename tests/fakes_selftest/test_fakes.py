@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.fakes import ChatSink, FakeGitHub
+from tests.fakes.chat_sink import RawPost
 
 ORG = "deepseek-ai"
+BOT = {"Authorization": "Bot bot-tok"}
 REPOS = ["DeepSeek-V3", "DeepSeek-R1", "FlashMLA", "DeepEP", "3FS", "smallpond", "DualPipe"]
 
 
@@ -222,3 +225,140 @@ def test_slack_webhook(sink: ChatSink, chat: httpx.Client) -> None:
         "ok",
         "text/plain; charset=utf-8",
     )
+
+
+def test_slack_block_limits_answer_invalid_blocks(sink: ChatSink, chat: httpx.Client) -> None:
+    url = sink.register_slack()
+
+    def header(text: str) -> dict[str, object]:
+        return {"type": "header", "text": {"type": "plain_text", "text": text}}
+
+    def post(blocks: list[dict[str, object]]) -> httpx.Response:
+        return chat.post(url, json={"text": "fallback", "blocks": blocks})
+
+    too_long = post([header("h" * 151)])
+    assert (too_long.status_code, too_long.text) == (400, "invalid_blocks")
+    assert too_long.headers["content-type"].startswith("text/plain")
+    section: dict[str, object] = {"type": "section", "text": {"type": "mrkdwn", "text": "s" * 3001}}
+    context: dict[str, object] = {"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11}
+    assert [post(b).text for b in ([section], [context], [header("h")] * 51)] == ["invalid_blocks"] * 3
+    assert post([{"type": "header", "text": {"type": "mrkdwn", "text": "h"}}]).text == "invalid_blocks"
+    assert chat.post(url, json={"blocks": []}).text == "no_text"
+    assert post([header("h" * 150)]).text == "ok"
+    assert len(sink.posts) == 1
+
+
+def test_bot_message_auth_and_channel(sink: ChatSink, chat: httpx.Client) -> None:
+    url = sink.register_channel(42, "bot-tok")
+    assert url == f"{sink.bot_base_url}/channels/42/messages" and sink.bot_base_url.endswith("/api/v10")
+    for headers in ({}, {"Authorization": "bot-tok"}, {"Authorization": "Bot nope"}):
+        denied = chat.post(url, json={"content": "hi"}, headers=headers)
+        assert denied.status_code == 401
+        assert denied.json() == {"message": "401: Unauthorized", "code": 0}
+    missing = chat.post(f"{sink.bot_base_url}/channels/7/messages", json={"content": "hi"}, headers=BOT)
+    assert (missing.status_code, missing.json()["code"]) == (404, 10003)
+    long_nonce = {"content": "hi", "nonce": "n" * 26, "enforce_nonce": True}
+    assert chat.post(url, json=long_nonce, headers=BOT).json()["errors"]["nonce"]["_errors"][0]["code"] == (
+        "BASE_TYPE_MAX_LENGTH"
+    )
+    assert chat.post(url, json={"content": " "}, headers=BOT).json()["code"] == 50006
+    created = chat.post(sink.url + "/api/channels/42/messages", json={"content": "hi"}, headers=BOT)
+    assert created.status_code == 200 and "x-ratelimit-bucket" in created.headers
+    message = created.json()
+    assert (message["channel_id"], message["content"], message["author"]["bot"]) == ("42", "hi", True)
+    assert [p.message for p in sink.posts_for_channel(42)] == [message]
+    assert sink.posts_for("channel:42") == sink.wait_for_posts(1, timeout=1)
+
+
+def test_bot_nonce_enforced_returns_existing_message(sink: ChatSink, chat: httpx.Client) -> None:
+    url = sink.register_channel(42, "bot-tok")
+    body = {"content": "once", "nonce": "abc123", "enforce_nonce": True}
+    first = chat.post(url, json=body, headers=BOT)
+    second = chat.post(url, json={**body, "content": "changed"}, headers=BOT)
+    assert first.status_code == second.status_code == 200
+    assert second.json() == first.json() and first.json()["nonce"] == "abc123"
+    assert len(sink.posts_for_channel(42)) == 1 and len(sink.attempts) == 2
+    without_enforce = chat.post(url, json={"content": "again", "nonce": "abc123"}, headers=BOT)
+    assert without_enforce.json()["id"] != first.json()["id"]
+    assert len(sink.posts_for_channel(42)) == 2
+
+
+def test_bot_nonce_window_expires(chat: httpx.Client) -> None:
+    with ChatSink(nonce_window=0.05) as short:
+        url = short.register_channel(1, "bot-tok")
+        body = {"content": "x", "nonce": 12345, "enforce_nonce": True}
+        ids = [chat.post(url, json=body, headers=BOT).json()["id"]]
+        time.sleep(0.1)
+        ids.append(chat.post(url, json=body, headers=BOT).json()["id"])
+        assert ids[0] != ids[1] and len(short.posts) == 2
+
+
+def test_bot_scripted_429_has_via_header(sink: ChatSink, chat: httpx.Client) -> None:
+    url = sink.register_channel(42, "bot-tok")
+    sink.script("channel:42", ("429", 0.5), "502")
+    limited = chat.post(url, json={"content": "hi"}, headers=BOT)
+    assert limited.status_code == 429 and limited.headers["via"] == "1.1 google"
+    assert limited.json()["retry_after"] == 0.5 and limited.headers["x-ratelimit-remaining"] == "0"
+    assert chat.post(url, json={"content": "hi"}, headers=BOT).status_code == 502
+    assert chat.post(url, json={"content": "hi"}, headers=BOT).status_code == 200
+    assert len(sink.posts) == 1
+
+
+def test_released_hang_then_retry_with_same_nonce_posts_once(sink: ChatSink, chat: httpx.Client) -> None:
+    url = sink.register_channel(42, "bot-tok")
+    (hang,) = sink.script("channel:42", "hang")
+    body = {"content": "release", "nonce": "k1", "enforce_nonce": True}
+    with pytest.raises(httpx.ReadTimeout):
+        chat.post(url, json=body, headers=BOT, timeout=httpx.Timeout(5, read=0.3))
+    assert hang.arrived.wait(5) and sink.posts == []
+    hang.release()
+    [post] = sink.wait_for_posts(1, timeout=5)
+    retry = chat.post(url, json=body, headers=BOT)
+    assert retry.status_code == 200 and post.message is not None
+    assert retry.json()["id"] == post.message["id"]
+    assert len(sink.posts_for_channel(42)) == 1
+
+
+def test_generic_hook_records_raw_body_and_headers(sink: ChatSink, chat: httpx.Client) -> None:
+    url = sink.register_hook("ci")
+    raw = b'{"b": 1,  "a": "\xc3\xa9"}'
+    sink.script("hook:ci", ("429", 2), "500")
+    limited = chat.post(url, content=raw)
+    assert (limited.status_code, limited.headers["retry-after"]) == (429, "2")
+    assert chat.post(url, content=raw).status_code == 500
+    headers = {"Content-Type": "application/json", "X-Releasewatch-Signature": "sha256=ab"}
+    ok = chat.post(url, content=raw, headers=headers)
+    assert (ok.status_code, ok.json()) == (200, {"ok": True})
+    [post] = sink.wait_for_hook_posts("ci", 1, timeout=1)
+    assert isinstance(post, RawPost) and post.body == raw and post.name == "ci"
+    assert post.headers["x-releasewatch-signature"] == "sha256=ab"
+    assert post.headers["content-type"] == "application/json"
+    assert chat.post(sink.url + "/hooks/unknown", content=raw).status_code == 404
+    assert sink.hook_posts("ci") == [post] and sink.posts == []
+
+
+def test_generic_hook_hang_records_after_release(sink: ChatSink, chat: httpx.Client) -> None:
+    url = sink.register_hook("slow")
+    (hang,) = sink.script("hook:slow", "hang")
+    worker = threading.Thread(target=lambda: chat.post(url, content=b"late"))
+    worker.start()
+    assert hang.arrived.wait(5)
+    assert sink.hook_posts("slow") == []
+    hang.release()
+    assert sink.wait_for_hook_posts("slow", 1, timeout=5)[0].body == b"late"
+    worker.join(5)
+
+
+def test_reset_drops_a_pending_hang(sink: ChatSink, chat: httpx.Client) -> None:
+    url = sink.register_channel(42, "bot-tok")
+    (hang,) = sink.script("channel:42", "hang")
+    statuses: list[int] = []
+    worker = threading.Thread(
+        target=lambda: statuses.append(chat.post(url, json={"content": "x"}, headers=BOT).status_code)
+    )
+    worker.start()
+    assert hang.arrived.wait(5)
+    sink.reset()
+    sink.register_channel(42, "bot-tok")
+    worker.join(5)
+    assert statuses == [503] and sink.posts == []
