@@ -28,10 +28,16 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 600
 DEFAULT_CONFIRM_POLLS = 3
-WATCH_KEYS = ("kind", "interval", "notify", "optional", "confirm_polls")
-NOTIFIER_KEYS = ("kind", "optional", "watches", "events", "batch_over")
+WATCH_KEYS = ("kind", "interval", "notify", "optional", "confirm_polls", "alert_after",
+              "announce_baseline", "severity")
+NOTIFIER_KEYS = ("kind", "optional", "watches", "events", "batch_over", "min_severity", "digest",
+                 "digest_below")
+DEFAULT_ALERT_AFTER = 3
+SEVERITIES = ("low", "normal", "high")
+_DIGEST = re.compile(r"^daily@([01]\d|2[0-3]):([0-5]\d)$")
 DEFAULT_BATCH_OVER = 5
-SETTINGS_KEYS = ("database", "interval", "confirm_polls", "timezone", "http_listen", "slack")
+SETTINGS_KEYS = ("database", "interval", "confirm_polls", "timezone", "http_listen", "slack",
+                 "alert_after", "announce_baseline", "alerts_to")
 TOP_KEYS = ("settings", "endpoints", "watches", "notifiers")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -52,6 +58,9 @@ class Settings:
     timezone: str = "UTC"
     http_listen: str | None = None
     slack: SlackSettings = SlackSettings()
+    alert_after: int = DEFAULT_ALERT_AFTER
+    announce_baseline: bool = False
+    alerts_to: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,14 @@ class WatchConfig:
     interval: int
     notify: tuple[str, ...] | None
     confirm_polls: int
+    alert_after: int = DEFAULT_ALERT_AFTER
+    announce_baseline: bool = False
+    severity: dict[str, str] = field(default_factory=dict)
+
+    def severity_of(self, kind: str) -> str:
+        """The watch's override, else the kind's default."""
+        known = EVENT_KINDS.get(kind)
+        return self.severity.get(kind) or (known.severity if known else "normal")
 
     @property
     def target(self) -> str:
@@ -80,6 +97,10 @@ class NotifierConfig:
     watches: tuple[str, ...] | None = None
     events: tuple[str, ...] | None = None
     batch_over: int = DEFAULT_BATCH_OVER
+    min_severity: str = "low"
+    digest: tuple[int, int] | None = None
+    """(hour, minute) of the daily digest, in settings.timezone."""
+    digest_below: str = "normal"
 
     def allows(self, watch_id: str, kind: str) -> bool:
         """Routing: every rule present must allow the event; absent rules allow everything."""
@@ -161,8 +182,18 @@ class _Loader:
                 if not isinstance(batch_over, int) or isinstance(batch_over, bool) or batch_over < 1:
                     self.error(entry, "key 'batch_over': must be a whole number ≥ 1")
                     batch_over = DEFAULT_BATCH_OVER
+                min_sev = self._severity(entry, "min_severity", common.get("min_severity", "low"))
+                below = self._severity(entry, "digest_below", common.get("digest_below", "normal"))
+                digest = None
+                if "digest" in common:
+                    m = _DIGEST.match(str(common["digest"]))
+                    if m:
+                        digest = (int(m.group(1)), int(m.group(2)))
+                    else:
+                        self.error(entry, f"key 'digest': {common['digest']!r} is not like "
+                                   "\"daily@09:00\"")
                 notifiers[nid] = NotifierConfig(nid, kind, module, options, watch_globs,
-                                                event_globs, batch_over)
+                                                event_globs, batch_over, min_sev, digest, below)
         declared_notifiers = set(self.raw.get("notifiers") or {})
         watches: dict[str, WatchConfig] = {}
         for wid, body in self._entries("watches").items():
@@ -192,8 +223,31 @@ class _Loader:
                 self.error(entry, "key 'confirm_polls': must be a whole number ≥ 1",
                            "confirm_polls")
                 confirm = settings.confirm_polls
+            alert_after = self._count(entry, "alert_after",
+                                      common.get("alert_after", settings.alert_after),
+                                      settings.alert_after)
+            announce = common.get("announce_baseline", settings.announce_baseline)
+            if not isinstance(announce, bool):
+                self.error(entry, "key 'announce_baseline': must be true or false")
+                announce = False
+            overrides = common.get("severity", {})
+            if not isinstance(overrides, dict):
+                self.error(entry, "key 'severity': must be a table like "
+                           "{ \"github.repo_changed\" = \"high\" }")
+                overrides = {}
+            for event_kind, level in overrides.items():
+                if event_kind not in EVENT_KINDS:
+                    self.error(entry, f"key 'severity': unknown event kind {event_kind!r}"
+                               + _suggest(event_kind, EVENT_KINDS))
+                self._severity(entry, f"severity.{event_kind}", level)
             watches[wid] = WatchConfig(wid, kind, module, options, interval,
-                                       tuple(notify) if notify is not None else None, confirm)
+                                       tuple(notify) if notify is not None else None, confirm,
+                                       alert_after, announce, dict(overrides))
+        alerts_to = settings.alerts_to
+        for name in alerts_to or ():
+            if name not in declared_notifiers:
+                self.error("settings", f"key 'alerts_to': unknown notifier {name!r}"
+                           + _suggest(name, declared_notifiers))
         if self.errors:
             raise ConfigErrors(self.errors)
         return Config(self.shown, settings, endpoints, watches, notifiers, self.skipped,
@@ -212,6 +266,18 @@ class _Loader:
             if not any(fnmatchcase(name, glob) for name in known):
                 self.error(entry, f"key {key!r}: {glob!r} matches nothing" + _suggest(glob, known))
         return tuple(globs)
+
+    def _severity(self, entry: str, key: str, value: Any) -> str:
+        if value not in SEVERITIES:
+            self.error(entry, f"key {key!r}: must be one of low, normal, high (got {value!r})")
+            return "normal"
+        return str(value)
+
+    def _count(self, entry: str, key: str, value: Any, default: int) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            self.error(entry, f"key {key!r}: must be a whole number ≥ 1")
+            return default
+        return value
 
     def _table(self, parent: dict[str, Any], key: str, entry: str | None) -> dict[str, Any]:
         value = parent.get(key, {})
@@ -265,7 +331,19 @@ class _Loader:
         db_path = Path(database).expanduser()
         if not db_path.is_absolute() and "RW_DATABASE" not in self.env and not self.is_default:
             db_path = self.path.parent / db_path  # relative to the config file's folder
-        return Settings(db_path, interval, confirm, tz, listen, slack)
+        alert_after = self._count("settings", "alert_after",
+                                  raw.get("alert_after", DEFAULT_ALERT_AFTER), DEFAULT_ALERT_AFTER)
+        announce = raw.get("announce_baseline", False)
+        if not isinstance(announce, bool):
+            self.error("settings", "key 'announce_baseline': must be true or false")
+            announce = False
+        alerts_to = raw.get("alerts_to")
+        if alerts_to is not None and (not isinstance(alerts_to, list)
+                                      or not all(isinstance(a, str) for a in alerts_to)):
+            self.error("settings", "key 'alerts_to': must be a list of notifier names")
+            alerts_to = None
+        return Settings(db_path, interval, confirm, tz, listen, slack, alert_after, announce,
+                        tuple(alerts_to) if alerts_to is not None else None)
 
     def _slack(self, raw: dict[str, Any]) -> SlackSettings:
         for key in raw:

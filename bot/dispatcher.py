@@ -9,7 +9,8 @@ import logging
 import random
 from datetime import datetime, timedelta
 
-from .clock import Clock
+from . import health
+from .clock import Clock, iso
 from .config import Config, NotifierConfig
 from .errors import PermanentDeliveryError, RetryLater
 from .http import HttpClient
@@ -46,38 +47,40 @@ class Dispatcher:
 
     async def deliver_due(self) -> datetime | None:
         """Deliver every row that is due now; return when the next pending row falls due."""
-        next_due: datetime | None = None
+        due_times = []
         for notifier in self.config.notifiers.values():
-            due = await self._drain(notifier)
-            if due and (next_due is None or due < next_due):
-                next_due = due
-        return next_due
+            due_times.append(await self._drain(notifier, digest=False))
+            due_times.append(await self._drain(notifier, digest=True))
+        return min((d for d in due_times if d is not None), default=None)
 
-    def _batch(self, notifier: NotifierConfig, batching: bool
+    def _batch(self, notifier: NotifierConfig, batching: bool, digest: bool
                ) -> tuple[list[OutboxRow], datetime | None]:
-        """The due rows to send next: one, or several when more than `batch_over` wait (and
-        the rest of a flood stays batched)."""
+        """The due rows to send next. Instant rows: one, or several when more than `batch_over`
+        wait (the rest of a flood stays batched), head of line first. Digest rows: all that
+        are due, as many per message as the chat allows."""
         now = self.clock.now()
-        window = self.store.pending(notifier.id, notifier.batch_over + 1)
-        if not window:
-            return [], None
-        first_due = window[0][1]
         held = self._hold.get(notifier.id)
         if held and held > now:
             return [], held
-        if first_due > now:
-            return [], first_due
+        if digest:
+            rows = self.store.pending(notifier.id, max(1, notifier.module.MAX_BATCH),
+                                      digest_due=now)
+            return [r for r, _ in rows], None if rows else self.store.next_digest_at(notifier.id)
+        window = self.store.pending(notifier.id, notifier.batch_over + 1)
+        if not window:
+            return [], None
+        if window[0][1] > now:
+            return [], window[0][1]
         size = 1
         if batching or len(window) > notifier.batch_over:
             size = max(1, notifier.module.MAX_BATCH)
             window = self.store.pending(notifier.id, size)
-        rows = [row for row, due in window[:size] if due <= now]
-        return rows, None
+        return [row for row, due in window[:size] if due <= now], None
 
-    async def _drain(self, notifier: NotifierConfig) -> datetime | None:
+    async def _drain(self, notifier: NotifierConfig, *, digest: bool) -> datetime | None:
         batching = False
         while True:
-            rows, wait_until = self._batch(notifier, batching)
+            rows, wait_until = self._batch(notifier, batching, digest)
             if not rows:
                 return wait_until
             batching = batching or len(rows) > 1
@@ -101,6 +104,7 @@ class Dispatcher:
                 self.store.mark_failed(ids, redact(exc.reason))
                 self._count(notifier.id, "failed", len(ids))
                 log.warning("%s: delivery failed for good: %s", notifier.id, redact(exc.reason))
+                self._alert_failing(notifier.id, redact(exc.reason))
             except Exception as exc:  # a formatting bug: keep the rows, try again later
                 log.exception("%s: unexpected error while delivering", notifier.id)
                 retry_at = self.clock.now() + timedelta(seconds=backoff(rows[0].attempts))
@@ -111,6 +115,20 @@ class Dispatcher:
                 self._count(notifier.id, "delivered", len(ids))
                 if hold:
                     self._hold[notifier.id] = self.clock.now() + timedelta(seconds=hold)
+                if self.store.meta(f"notifier_failing:{notifier.id}"):
+                    self.store.set_meta({f"notifier_failing:{notifier.id}": None})
+
+    def _alert_failing(self, notifier_id: str, reason: str) -> None:
+        """One alert per failure episode, to the other notifiers (they may still work)."""
+        mark = f"notifier_failing:{notifier_id}"
+        if self.store.meta(mark):
+            return
+        now = self.clock.now()
+        self.store.set_meta({mark: iso(now)})
+        names = self.config.settings.alerts_to or tuple(self.config.notifiers)
+        targets = [n for n in names if n in self.config.notifiers and n != notifier_id]
+        self.store.insert_events([health.notifier_failing(notifier_id, reason, now)],
+                                 lambda event: [(n, None) for n in targets], now)
 
     def _count(self, notifier_id: str, outcome: str, n: int) -> None:
         if self.metrics:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from . import health
 from .clock import Clock
 from .config import Config, WatchConfig
 from .diff import StoredRecord, diff, fingerprint, shrink_reason
 from .errors import UpstreamRateLimited, WatcherError
-from .events import EVENT_KINDS
+from .events import EVENT_KINDS, SEVERITY_RANK
 from .http import HttpClient, ValidatorChanges
 from .metrics import Metrics
 from .models import Event, dedup_key
@@ -31,6 +33,7 @@ class PollResult:
     held: bool = False
     baseline: bool = False
     events: list[Event] = field(default_factory=list)
+    alerts: list[Event] = field(default_factory=list)
 
 
 class Engine:
@@ -43,12 +46,38 @@ class Engine:
         self.on_commit, self.metrics = on_commit, metrics
         self._failing: set[str] = set()
 
-    def route(self, event: Event) -> list[str]:
-        """The notifiers an event goes to: the watch's `notify`, then each notifier's own rules."""
+    def route(self, event: Event) -> list[tuple[str, datetime | None]]:
+        """Where an event goes and when: health alerts to `alerts_to`; content by the watch's
+        `notify`, each notifier's rules and `min_severity`, low ones held for a digest."""
+        if event.kind in health.ALERT_KINDS:
+            return [(n, None) for n in self.alert_targets()]
         watch = self.config.watches[event.watch_id]
         names = watch.notify if watch.notify is not None else self.config.notifiers
-        return [n for n in names if n in self.config.notifiers
-                and self.config.notifiers[n].allows(event.watch_id, event.kind)]
+        rank = SEVERITY_RANK[event.severity]
+        routes = []
+        for name in names:
+            notifier = self.config.notifiers.get(name)
+            if (notifier is None or not notifier.allows(event.watch_id, event.kind)
+                    or rank < SEVERITY_RANK[notifier.min_severity]):
+                continue
+            digest = notifier.digest and rank < SEVERITY_RANK[notifier.digest_below]
+            routes.append((name, self.next_digest(notifier.digest) if digest else None))
+        return routes
+
+    def alert_targets(self, exclude: str | None = None) -> list[str]:
+        names = self.config.settings.alerts_to or tuple(self.config.notifiers)
+        return [n for n in names if n in self.config.notifiers and n != exclude]
+
+    def next_digest(self, at: tuple[int, int] | None) -> datetime | None:
+        """The next daily digest time (settings.timezone), as UTC."""
+        if at is None:
+            return None
+        zone = ZoneInfo(self.config.settings.timezone)
+        local = self.clock.now().astimezone(zone)
+        slot = local.replace(hour=at[0], minute=at[1], second=0, microsecond=0)
+        if slot <= local:
+            slot += timedelta(days=1)
+        return slot.astimezone(UTC)
 
     async def poll(self, watch_id: str, *, dry_run: bool = False) -> PollResult:
         """Poll once. Never raises for upstream trouble: a failure is a recorded, failed poll."""
@@ -61,12 +90,13 @@ class Engine:
         try:
             fetched = await watch.module.fetch(ctx, watch.options)
         except UpstreamRateLimited as exc:
-            return self._failed(watch_id, started, exc.reason, dry_run, until=exc.until)
+            return self._failed(watch, started, exc.reason, dry_run, until=exc.until,
+                                host=exc.host)
         except WatcherError as exc:
-            return self._failed(watch_id, started, exc.reason, dry_run)
+            return self._failed(watch, started, exc.reason, dry_run)
         except Exception as exc:  # a watcher bug must not stop the other watches
             log.exception("watch %s: unexpected error in %s watcher", watch_id, watch.kind)
-            return self._failed(watch_id, started, f"internal error: {type(exc).__name__}: {exc}",
+            return self._failed(watch, started, f"internal error: {type(exc).__name__}: {exc}",
                                 dry_run)
 
         if fetched.records is None:  # all 304: nothing to parse, nothing changed
@@ -79,15 +109,9 @@ class Engine:
             mark = fingerprint(fetched.records)
             seen = state.held_count + 1 if mark == state.held_fingerprint else 1
             if seen < watch.confirm_polls:
-                if not dry_run:
-                    self.store.record_failed_poll(
-                        PollOutcome(watch_id, started, self.clock.now(), ok=False, error=reason,
-                                    held=True), held_fingerprint=mark, held_count=seen)
-                log.warning("watch %s: %s, poll %d of %d before it is accepted", watch_id, reason,
-                            seen, watch.confirm_polls)
-                if self.metrics and not dry_run:
-                    self.metrics.polls.labels(watch_id, "held").inc()
-                return PollResult(watch_id, ok=False, error=reason, held=True)
+                log.info("watch %s: %s, poll %d of %d before it is accepted", watch_id, reason,
+                         seen, watch.confirm_polls)
+                return self._failed(watch, started, reason, dry_run, held=(mark, seen))
             log.info("watch %s: the same shrink seen %d polls in a row, accepting it", watch_id,
                      seen)
             remove_now = True
@@ -107,7 +131,14 @@ class Engine:
                         title=draft.title, url=draft.url, before=draft.before, after=draft.after,
                         diff=draft.diff, detected_at=detected,
                         dedup_key=dedup_key(draft.kind, watch_id, draft.subject, draft.before,
-                                            draft.after, change.revision)))
+                                            draft.after, change.revision),
+                        severity=watch.severity_of(draft.kind)))
+        elif watch.announce_baseline:
+            summarize = getattr(watch.module, "summarize", None)
+            live_after = {rid: r.fields for rid, r in result.upserts.items() if not r.removed}
+            summary = summarize(live_after) if summarize else f"{len(live_after)} records"
+            events.append(health.watch_started(watch_id, f"{watch.kind} {watch.target}: {summary}",
+                                               detected))
         return self._commit(watch, started, result.upserts, events, http.validator_changes(),
                             dry_run, complete=fetched.complete, note=fetched.note,
                             baseline=baseline)
@@ -117,6 +148,10 @@ class Engine:
                 complete: bool, note: str | None, baseline: bool) -> PollResult:
         if dry_run:
             return PollResult(watch.id, ok=True, baseline=baseline, events=events)
+        fails, since = self.store.failures_in_a_row(watch.id)
+        if since and fails >= watch.alert_after:
+            events = [*events, health.watch_recovered(watch.id, since, len(events),
+                                                      self.clock.now())]
         outcome = PollOutcome(watch.id, started, self.clock.now(), ok=True, note=note,
                               complete=complete)
         stored = self.store.commit_poll(outcome, upserts=upserts, events=events,
@@ -138,17 +173,31 @@ class Engine:
             self.on_commit()
         return PollResult(watch.id, ok=True, baseline=baseline, events=stored)
 
-    def _failed(self, watch_id: str, started: datetime, reason: str, dry_run: bool, *,
-                until: datetime | None = None) -> PollResult:
-        if not dry_run:
-            self.store.record_failed_poll(
-                PollOutcome(watch_id, started, self.clock.now(), ok=False, error=reason,
-                            rate_limited_until=until))
-        if self.metrics and not dry_run:
-            self.metrics.polls.labels(watch_id, "failed").inc()
+    def _failed(self, watch: WatchConfig, started: datetime, reason: str, dry_run: bool, *,
+                until: datetime | None = None, host: str | None = None,
+                held: tuple[str, int] | None = None) -> PollResult:
+        """Record a failed or held poll, with an alert when this poll starts an episode."""
+        watch_id, now = watch.id, self.clock.now()
+        if dry_run:
+            return PollResult(watch_id, ok=False, error=reason, held=held is not None)
+        fails, since = self.store.failures_in_a_row(watch_id)
+        alerts = []
+        if fails + 1 == watch.alert_after:
+            alerts.append(health.watch_failing(watch_id, since or started, fails + 1, reason, now))
+        if until and host and (until - now).total_seconds() > 3600:
+            alerts.append(health.rate_limited(watch_id, host, until, now))
+        stored = self.store.record_failed_poll(
+            PollOutcome(watch_id, started, now, ok=False, error=reason, held=held is not None,
+                        rate_limited_until=until),
+            held_fingerprint=held[0] if held else None, held_count=held[1] if held else 0,
+            events=alerts, route=self.route)
+        if self.metrics:
+            self.metrics.polls.labels(watch_id, "held" if held else "failed").inc()
         if watch_id not in self._failing:  # log on the change of state, not on every poll
             self._failing.add(watch_id)
             log.warning("watch %s failed: %s", watch_id, reason)
         else:
             log.debug("watch %s still failing: %s", watch_id, reason)
-        return PollResult(watch_id, ok=False, error=reason)
+        if stored and self.on_commit:
+            self.on_commit()
+        return PollResult(watch_id, ok=False, error=reason, held=held is not None, alerts=stored)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["high", "normal", "low"]
+SEVERITY_RANK: dict[str, int] = {"low": 0, "normal": 1, "high": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,15 @@ _KINDS = [
     EventKind("catalog.modalities_changed", "low", "A catalog model's input/output changed."),
     EventKind("catalog.provider_added", "normal", "A provider started serving a model."),
     EventKind("catalog.provider_removed", "normal", "A provider stopped serving a model."),
+    EventKind("health.watch_failing", "high",
+              "A watch failed `alert_after` polls in a row (one alert per failure episode)."),
+    EventKind("health.watch_recovered", "normal",
+              "A failing watch succeeded again: how long it was down, what changed meanwhile."),
+    EventKind("health.rate_limited", "high", "A host's rate limit keeps polls waiting over an hour."),
+    EventKind("health.notifier_failing", "high",
+              "A notifier's deliveries fail for good (sent to the other notifiers)."),
+    EventKind("health.watch_started", "normal",
+              "A watch's first poll, when `announce_baseline` is on: what it now watches."),
 ]
 
 EVENT_KINDS: dict[str, EventKind] = {k.name: k for k in _KINDS}

@@ -80,6 +80,7 @@ class Event:
     detected_at: datetime
     dedup_key: str
     id: int | None = None
+    severity: str = "normal"
 
 
 def dedup_key(kind: str, watch_id: str, subject: str, before: JSON, after: JSON, revision: int) -> str:

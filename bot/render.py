@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from .events import EVENT_KINDS
 from .models import Event, Message
 
 
 def render(event: Event) -> Message:
-    known = EVENT_KINDS.get(event.kind)
     return Message(title=event.title, lines=list(event.diff), url=event.url, kind=event.kind,
                    watch_id=event.watch_id, subject=event.subject,
                    detected_at=event.detected_at, key=event.dedup_key,
-                   severity=known.severity if known else "normal", before=event.before,
+                   severity=event.severity, before=event.before,
                    after=event.after)
 
 

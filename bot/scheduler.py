@@ -15,7 +15,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .app import App
-from .clock import iso
+from .clock import iso, parse_iso
+from .config import WatchConfig
 from .discord_app import StatusBot, serve
 from .notifiers.discord_bot import Options as BotOptions
 from .web import StatusServer
@@ -31,6 +32,26 @@ async def _poll_job(app: App, watch_id: str) -> None:
         log.debug("poll of %s abandoned at shutdown", watch_id)
 
 
+CATCH_UP_MAX = 300.0
+
+
+def first_runs(watches: list[WatchConfig], last_attempts: dict[str, datetime],
+               now: datetime) -> dict[str, datetime]:
+    """When each watch polls first after a start. Overdue ones (never polled, or late) are
+    spread over a tenth of their interval, at most 5 minutes, so a restart of a bot with 1000
+    watches does not fire 1000 requests at once; the others keep their rhythm."""
+    overdue = [w for w in watches
+               if w.id not in last_attempts
+               or last_attempts[w.id] + timedelta(seconds=w.interval) <= now]
+    late = {w.id for w in overdue}
+    runs = {w.id: last_attempts[w.id] + timedelta(seconds=w.interval)
+            for w in watches if w.id not in late}
+    for i, watch in enumerate(overdue):
+        window = min(watch.interval / 10, CATCH_UP_MAX)
+        runs[watch.id] = now + timedelta(seconds=1 + window * i / len(overdue))
+    return runs
+
+
 async def run_forever(app: App, stop: asyncio.Event | None = None) -> None:
     """Poll on schedule and deliver until SIGINT/SIGTERM (or `stop`)."""
     stop = stop or asyncio.Event()
@@ -40,12 +61,15 @@ async def run_forever(app: App, stop: asyncio.Event | None = None) -> None:
             loop.add_signal_handler(sig, stop.set)
     scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
     start = datetime.now(UTC)
-    for i, watch in enumerate(app.config.watches.values()):
+    last = {r["watch_id"]: parse_iso(r["at"]) for r in app.store.query(
+        "SELECT watch_id, max(started_at) AS at FROM polls GROUP BY watch_id")}
+    runs = first_runs(list(app.config.watches.values()), last, start)
+    for watch in app.config.watches.values():
         scheduler.add_job(
             _poll_job, IntervalTrigger(seconds=watch.interval,
                                              jitter=min(30, max(1, watch.interval // 20))),
             args=[app, watch.id], id=watch.id, name=watch.id, coalesce=True, max_instances=1,
-            misfire_grace_time=watch.interval, next_run_time=start + timedelta(seconds=2 * i))
+            misfire_grace_time=watch.interval, next_run_time=runs[watch.id])
     scheduler.start()
     app.running = True
     app.store.set_meta({"instance_pid": str(os.getpid()), "instance_started_at": iso(start)})

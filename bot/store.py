@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ from .http import Validator, ValidatorChanges
 from .models import Event
 
 SCHEMA_VERSION = 1
+Route = Callable[[Event], Iterable[tuple[str, datetime | None]]]
+"""Where an event goes: (notifier id, digest time or None for now)."""
 KEEP_POLLS = 500
 
 
@@ -103,12 +105,12 @@ class Store:
             db.table("events").create(
                 {"id": int, "dedup_key": str, "kind": str, "watch_id": str, "subject": str,
                  "title": str, "url": str, "before": str, "after": str, "diff": str,
-                 "detected_at": str}, pk="id", if_not_exists=True)
+                 "detected_at": str, "severity": str}, pk="id", if_not_exists=True)
             db.table("events").create_index(["dedup_key"], unique=True, if_not_exists=True)
             db.table("events").create_index(["watch_id", "id"], if_not_exists=True)
             db.table("outbox").create(
                 {"id": int, "event_id": int, "notifier_id": str, "state": str, "attempts": int,
-                 "next_at": str, "last_error": str, "delivered_at": str},
+                 "next_at": str, "last_error": str, "delivered_at": str, "digest": int},
                 pk="id", if_not_exists=True)
             db.table("outbox").create_index(["event_id", "notifier_id"], unique=True, if_not_exists=True)
             db.table("outbox").create_index(["notifier_id", "state", "id"], if_not_exists=True)
@@ -137,11 +139,10 @@ class Store:
                           validators)
 
     def commit_poll(self, outcome: PollOutcome, *, upserts: dict[str, StoredRecord],
-                    events: list[Event], route: Callable[[Event], Iterable[str]],
+                    events: list[Event], route: Route,
                     validators: ValidatorChanges | None) -> list[Event]:
         """Write one accepted poll atomically; returns the events that were new (not replays)."""
         now = iso(outcome.finished_at)
-        stored: list[Event] = []
         with self.db.atomic():
             if upserts:
                 self.db.table("snapshots").upsert_all(
@@ -150,20 +151,7 @@ class Store:
                       "missing": r.missing, "removed": int(r.removed), "updated_at": now}
                      for rid, r in upserts.items()),
                     pk=("watch_id", "record_id"))
-            for event in events:
-                cursor = self.db.execute(
-                    "INSERT OR IGNORE INTO events (dedup_key, kind, watch_id, subject, title, url,"
-                    " before, after, diff, detected_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    [event.dedup_key, event.kind, event.watch_id, event.subject, event.title,
-                     event.url, json.dumps(event.before), json.dumps(event.after),
-                     json.dumps(event.diff), iso(event.detected_at)])
-                if cursor.rowcount != 1:
-                    continue
-                event_id = cursor.lastrowid
-                self.db.table("outbox").insert_all(
-                    {"event_id": event_id, "notifier_id": n, "state": "pending", "attempts": 0,
-                     "next_at": now} for n in route(event))
-                stored.append(_with_id(event, event_id))
+            stored = self._insert_events(events, route, outcome.finished_at)
             self.db.execute(
                 "INSERT INTO watch_state (watch_id, baselined_at, held_fingerprint, held_count,"
                 " since_complete) VALUES (?, ?, NULL, 0, ?) ON CONFLICT(watch_id) DO UPDATE SET"
@@ -184,9 +172,13 @@ class Store:
         return stored
 
     def record_failed_poll(self, outcome: PollOutcome, *, held_fingerprint: str | None = None,
-                           held_count: int = 0) -> None:
-        """A failed or held poll: the snapshot stays exactly as it was."""
+                           held_count: int = 0, events: list[Event] | None = None,
+                           route: Route | None = None) -> list[Event]:
+        """A failed or held poll (and its health alerts): the snapshot stays exactly as it was."""
+        stored: list[Event] = []
         with self.db.atomic():
+            if events and route:
+                stored = self._insert_events(events, route, outcome.finished_at)
             if outcome.held:
                 self.db.execute(
                     "INSERT INTO watch_state (watch_id, held_fingerprint, held_count)"
@@ -195,6 +187,32 @@ class Store:
                     " held_count = excluded.held_count",
                     [outcome.watch_id, held_fingerprint, held_count])
             self._insert_poll(outcome, 0)
+        return stored
+
+    def insert_events(self, events: list[Event], route: Route, at: datetime) -> list[Event]:
+        """Events that come from no poll (a notifier's health), with their outbox rows."""
+        with self.db.atomic():
+            return self._insert_events(events, route, at)
+
+    def _insert_events(self, events: list[Event], route: Route, at: datetime) -> list[Event]:
+        """Insert new events (a replayed dedup key is skipped) and one outbox row per route."""
+        stored = []
+        for event in events:
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO events (dedup_key, kind, watch_id, subject, title, url,"
+                " before, after, diff, detected_at, severity) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [event.dedup_key, event.kind, event.watch_id, event.subject, event.title,
+                 event.url, json.dumps(event.before), json.dumps(event.after),
+                 json.dumps(event.diff), iso(event.detected_at), event.severity])
+            if cursor.rowcount != 1:
+                continue
+            event_id = cursor.lastrowid
+            self.db.table("outbox").insert_all(
+                {"event_id": event_id, "notifier_id": n, "state": "pending", "attempts": 0,
+                 "next_at": iso(when or at), "digest": int(when is not None)}
+                for n, when in route(event))
+            stored.append(replace(event, id=event_id))
+        return stored
 
     def _insert_poll(self, outcome: PollOutcome, n_events: int) -> None:
         n_records = self.db.execute(
@@ -216,20 +234,30 @@ class Store:
 
     # outbox -------------------------------------------------------------------------------------
 
-    def pending(self, notifier_id: str, limit: int = 1) -> list[tuple[OutboxRow, datetime]]:
-        """The oldest pending rows of a notifier with when each is due: rows go out in order."""
+    def pending(self, notifier_id: str, limit: int = 1, *,
+                digest_due: datetime | None = None) -> list[tuple[OutboxRow, datetime]]:
+        """The oldest pending rows of a notifier with when each is due. Instant rows go out in
+        order; with `digest_due`, the digest rows due by then instead."""
+        where = "o.digest = 0" if digest_due is None else "o.digest = 1 AND o.next_at <= ?"
+        params: list[Any] = [notifier_id] + ([iso(digest_due)] if digest_due else []) + [limit]
         rows = self.db.execute(
             "SELECT o.id, o.attempts, o.next_at, e.* FROM outbox o JOIN events e"
-            " ON e.id = o.event_id WHERE o.notifier_id = ? AND o.state = 'pending'"
-            " ORDER BY o.id LIMIT ?", [notifier_id, limit]).fetchall()
+            f" ON e.id = o.event_id WHERE o.notifier_id = ? AND o.state = 'pending' AND {where}"
+            " ORDER BY o.id LIMIT ?", params).fetchall()
         cols = ["outbox_id", "attempts", "next_at", "id", "dedup_key", "kind", "watch_id",
-                "subject", "title", "url", "before", "after", "diff", "detected_at"]
+                "subject", "title", "url", "before", "after", "diff", "detected_at", "severity"]
         found = []
         for row in rows:
             r = dict(zip(cols, row, strict=True))
             found.append((OutboxRow(r["outbox_id"], notifier_id, r["attempts"], _event(r)),
                           parse_iso(r["next_at"])))
         return found
+
+    def next_digest_at(self, notifier_id: str) -> datetime | None:
+        row = self.db.execute(
+            "SELECT min(next_at) FROM outbox WHERE notifier_id = ? AND state = 'pending'"
+            " AND digest = 1", [notifier_id]).fetchone()
+        return parse_iso(row[0]) if row and row[0] else None
 
     def pending_count(self, notifier_ids: Iterable[str]) -> int:
         names = list(notifier_ids)
@@ -268,6 +296,14 @@ class Store:
             params.append(notifier_id)
         with self.db.atomic():
             return int(self.db.execute(sql, params).rowcount)
+
+    def failures_in_a_row(self, watch_id: str) -> tuple[int, datetime | None]:
+        """Failed polls since the last success, and when the first of them started."""
+        row = self.db.execute(
+            "SELECT count(*), min(started_at) FROM polls WHERE watch_id=? AND ok=0 AND id >"
+            " coalesce((SELECT max(id) FROM polls WHERE watch_id=? AND ok=1), 0)",
+            [watch_id, watch_id]).fetchone()
+        return int(row[0]), parse_iso(row[1]) if row[1] else None
 
     # the running instance ----------------------------------------------------------------------
 
@@ -308,9 +344,6 @@ def _event(r: dict[str, Any]) -> Event:
     return Event(kind=r["kind"], watch_id=r["watch_id"], subject=r["subject"], title=r["title"],
                  url=r["url"], before=json.loads(r["before"]), after=json.loads(r["after"]),
                  diff=json.loads(r["diff"]), detected_at=parse_iso(r["detected_at"]),
-                 dedup_key=r["dedup_key"], id=r["id"])
+                 dedup_key=r["dedup_key"], id=r["id"], severity=r.get("severity") or "normal")
 
 
-def _with_id(event: Event, event_id: int | None) -> Event:
-    from dataclasses import replace
-    return replace(event, id=event_id)

@@ -146,3 +146,25 @@ def test_shipped_default_config_is_valid() -> None:
     assert {"deepseek-org"} <= set(config.watches)
     assert "stdout" in config.notifiers and config.is_default
     assert config.settings.database == Path("releasewatch.db")
+
+
+def test_noise_settings_are_validated_with_their_keys(write_config: Write) -> None:
+    text = ('[settings]\nalerts_to = ["opps"]\n[notifiers.ops]\nkind = "console"\n'
+            'digest = "weekly"\nmin_severity = "urgent"\n'
+            '[watches.x]\nkind = "github_org"\norg = "a"\n'
+            'severity = { "github.repo_chnged" = "high" }\n')
+    lines = errors_of(write_config, text)
+    assert any(line.endswith("notifiers.ops: key 'digest': 'weekly' is not like \"daily@09:00\"")
+               for line in lines)
+    assert any("notifiers.ops: key 'min_severity': must be one of low, normal, high" in line
+               for line in lines)
+    assert any("watches.x: key 'severity': unknown event kind 'github.repo_chnged' "
+               "(did you mean 'github.repo_changed'?)" in line for line in lines)
+    assert any("settings: key 'alerts_to': unknown notifier 'opps' (did you mean 'ops'?)" in line
+               for line in lines)
+
+
+def test_discord_mention_must_be_a_role_or_user(write_config: Write) -> None:
+    text = '[notifiers.d]\nkind = "discord_webhook"\nurl = "${RW_HOOK}"\nmention = "@everyone"\n'
+    [line] = errors_of(write_config, text, {"RW_HOOK": HOOK})
+    assert "notifiers.d: key 'mention': must be a role mention" in line

@@ -87,11 +87,14 @@ async def test_discord_404_marks_row_failed_and_other_notifier_still_gets_it(
     app = await app_with_one_event(github, sink, make_app, "111", "222")
     sink.script("111", "404")
     assert await app.dispatcher.deliver_due() is None
-    assert sink.posts_for("111") == [] and len(sink.posts_for("222")) == 1
+    assert sink.posts_for("111") == []
+    titles = [p.body["embeds"][0]["title"] for p in sink.posts_for("222")]
+    assert titles == ["New repository deepseek-ai/DeepSeek-V4",
+                      "notifier discord-0 cannot deliver"]  # the alert goes to the others
     failed, ok = app.health().notifiers
     assert (failed.failed, failed.pending) == (1, 0)
     assert "404" in (failed.last_error or "") and "Unknown Webhook" in (failed.last_error or "")
-    assert ok.delivered == 1
+    assert ok.delivered == 2
 
 
 async def test_rows_go_out_in_order_after_an_outage(github: FakeGitHub, sink: ChatSink,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from bot.app import App
 from bot.clock import FakeClock
+from bot.events import EVENT_KINDS
 from bot.models import Event, dedup_key
 from bot.store import PollOutcome
 from tests.fakes.chat_sink import ChatSink
@@ -37,7 +38,8 @@ def emit(app: App, n: int, *, watch: str = "deepseek-org", kind: str = "github.r
     events = [Event(kind=kind, watch_id=watch, subject=f"deepseek-ai/repo-{i}",
                     title=f"New repository deepseek-ai/repo-{i}", url=None, before=None,
                     after={"n": i}, diff=[f"repo {i}"], detected_at=now,
-                    dedup_key=dedup_key(kind, watch, f"repo-{i}", None, {"n": i}, 0))
+                    dedup_key=dedup_key(kind, watch, f"repo-{i}", None, {"n": i}, 0),
+                    severity=EVENT_KINDS[kind].severity)
               for i in range(start, start + n)]
     app.store.commit_poll(PollOutcome(watch, now, now, ok=True), upserts={}, events=events,
                           route=app.engine.route, validators=None)

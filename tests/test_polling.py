@@ -154,10 +154,11 @@ async def test_list_that_shrinks_to_nothing_is_held_and_posts_no_deleted_storm(
     for _ in range(4):
         result = await app.engine.poll("org")
         assert result.held and result.error == "shrink held (3 → 0 records)"
-    assert kinds(app) == []
+    assert kinds(app) == ["health.watch_failing"]  # one alert, no "deleted" storm
     github.add_repo("deepseek-ai", "repo-back")  # the upstream recovers: the hold is dropped
     result = await app.engine.poll("org")
     assert result.ok
+    assert kinds(app) == ["health.watch_failing", "github.repo_created", "health.watch_recovered"]
 
 
 async def test_upstream_500_is_a_failed_poll_with_reason_then_recovery(

@@ -3,6 +3,7 @@ cannot ping or break the layout, and Discord's answers mapped to retry / fail.""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -71,6 +72,27 @@ def digest(msgs: list[Message], budget: int) -> dict[str, Any]:
     return {"title": title, "description": fit_lines(lines, room),
             "color": COLOURS.get(source_of(msgs[0].kind), 0x94A3B8),
             "footer": {"text": footer}, "timestamp": iso(msgs[-1].detected_at)}
+
+
+_MENTION = re.compile(r"^<@(&?)(\d{5,25})>$")
+
+
+def valid_mention(value: str | None) -> str | None:
+    """A role or user mention like '<@&123…>' (pydantic validator for the `mention` option)."""
+    if value is not None and not _MENTION.match(value):
+        raise ValueError("must be a role mention like \"<@&123456789012345678>\" "
+                         "or a user mention like \"<@123456789012345678>\"")
+    return value
+
+
+def with_mention(payload: dict[str, Any], msgs: list[Message], mention: str | None) -> None:
+    """High events ping exactly the configured role or user; nothing else can ping."""
+    if not mention or not any(m.severity == "high" for m in msgs):
+        return
+    m = _MENTION.match(mention)
+    assert m is not None
+    payload["content"] = mention
+    payload["allowed_mentions"] = {"parse": [], "roles" if m.group(1) else "users": [m.group(2)]}
 
 
 def check(response: httpx.Response) -> float | None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from pydantic import field_validator
+
 from ..errors import RetryLater, UpstreamUnreachable
 from ..models import Message
 from ..notifying import SendContext
@@ -17,6 +19,8 @@ MAX_BATCH = _discord.MAX_BATCH
 
 
 class Options(BaseOptions):
+    mention: str | None = None
+    """Pinged on high-severity events only, e.g. "<@&123456789012345678>" for a role."""
     token: SecretStr
     channel_id: str
     guild_ids: list[int] = []
@@ -25,9 +29,13 @@ class Options(BaseOptions):
     admins: list[str] = []
     """Discord user ids allowed to run /poll."""
 
+    _mention = field_validator("mention")(_discord.valid_mention)
+
 
 def build_payload(msgs: list[Message], opts: Options) -> dict[str, Any]:
-    return {"embeds": _discord.embeds(msgs), "allowed_mentions": _discord.NO_MENTIONS}
+    payload = {"embeds": _discord.embeds(msgs), "allowed_mentions": _discord.NO_MENTIONS}
+    _discord.with_mention(payload, msgs, opts.mention)
+    return payload
 
 
 def nonce(key: str) -> str:

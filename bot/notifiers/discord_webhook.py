@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import field_validator
+
 from ..errors import RetryLater, UpstreamUnreachable
 from ..models import Message
 from ..notifying import SendContext
@@ -15,10 +17,14 @@ MAX_BATCH = _discord.MAX_BATCH
 
 
 class Options(BaseOptions):
+    mention: str | None = None
+    """Pinged on high-severity events only, e.g. "<@&123456789012345678>" for a role."""
     url: SecretStr
     username: str | None = None
     avatar_url: str | None = None
     thread_id: str | None = None
+
+    _mention = field_validator("mention")(_discord.valid_mention)
 
 
 def build_payload(msgs: list[Message], opts: Options) -> dict[str, Any]:
@@ -28,6 +34,7 @@ def build_payload(msgs: list[Message], opts: Options) -> dict[str, Any]:
         payload["username"] = opts.username[:80]
     if opts.avatar_url:
         payload["avatar_url"] = opts.avatar_url
+    _discord.with_mention(payload, msgs, opts.mention)
     return payload
 
 
