@@ -16,8 +16,10 @@ from tests.fakes.upstream import FakeGitHub
 TIMEOUT = 60
 
 
-def write(tmp_path: Path, github: FakeGitHub, sink: ChatSink | None = None) -> Path:
-    text = f'[settings]\ndatabase = "rw.db"\n[endpoints]\ngithub = "{github.url}"\n'
+def write(tmp_path: Path, github: FakeGitHub, sink: ChatSink | None = None,
+          interval: str = "10m") -> Path:
+    text = f'[settings]\ndatabase = "rw.db"\ninterval = "{interval}"\n'
+    text += f'[endpoints]\ngithub = "{github.url}"\n'
     text += '[watches.org]\nkind = "github_org"\norg = "deepseek-ai"\nfull_every = 1\n'
     if sink:
         text += '[notifiers.discord]\nkind = "discord_webhook"\nurl = "${RW_DISCORD_WEBHOOK_URL}"\n'
@@ -100,7 +102,7 @@ def test_sigterm_during_a_poll_leaves_the_store_consistent(github: FakeGitHub,
                                                            tmp_path: Path) -> None:
     github.add_org("deepseek-ai")
     github.add_repo("deepseek-ai", "DeepSeek-V3")
-    config = write(tmp_path, github)
+    config = write(tmp_path, github, interval="2s")  # `run` polls again once 2 s have passed
     assert cli(config, "run", "--once").returncode == 0
     github.add_repo("deepseek-ai", "DeepSeek-V4")
     held = github.hold("/repos")
@@ -173,7 +175,7 @@ def test_run_polls_on_schedule_and_delivers_as_soon_as_a_poll_commits(
         github: FakeGitHub, sink: ChatSink, tmp_path: Path) -> None:
     github.add_org("deepseek-ai")
     github.add_repo("deepseek-ai", "DeepSeek-V3")
-    config, environ = write(tmp_path, github, sink), env(sink)
+    config, environ = write(tmp_path, github, sink, interval="2s"), env(sink)
     assert cli(config, "run", "--once", environ=environ).returncode == 0
     github.add_repo("deepseek-ai", "DeepSeek-V4")
     proc = start(config, "run", environ=environ)
