@@ -271,7 +271,12 @@ def _rate_limit_until(response: httpx.Response, now: datetime) -> datetime | Non
     if hf:
         return now + timedelta(seconds=reset_in + 1)
     if remaining == "0" and reset and reset.isdigit():
-        return max(now, datetime.fromtimestamp(int(reset), UTC))
+        epoch = int(reset)
+        epoch = epoch // 1000 if epoch > 10**11 else epoch  # some APIs send milliseconds
+        try:
+            return max(now, datetime.fromtimestamp(epoch, UTC))
+        except (OverflowError, OSError, ValueError):
+            return now + timedelta(seconds=60)
     return now + timedelta(seconds=60) if limited else None
 
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from bot.clock import FakeClock
-from bot.errors import ParseError, UpstreamHTTPError
+from bot.errors import ParseError, UpstreamHTTPError, UpstreamRateLimited
 from bot.http import HttpClient, decode
 
 
@@ -43,4 +43,14 @@ async def test_hub_error_code_header_is_kept_on_the_error() -> None:
         await client.for_poll().get("https://huggingface.test/api/models/a/b")
     assert info.value.error_code == "RepoNotFound" and info.value.status == 401
     assert "Invalid username or password." in str(info.value)
+    await client.aclose()
+
+
+async def test_rate_limit_reset_in_milliseconds_is_understood() -> None:
+    reset_ms = 1_772_366_400_000  # 2026-03-01T12:00:00Z in ms
+    client = client_for(lambda request: httpx.Response(
+        429, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset_ms)}))
+    with pytest.raises(UpstreamRateLimited) as info:
+        await client.for_poll().get("https://openrouter.test/api/v1/models")
+    assert info.value.until.timestamp() == reset_ms / 1000
     await client.aclose()

@@ -13,12 +13,12 @@ from bot import (
     EventDraft,
     Fetched,
     Fields,
+    Options as BaseOptions,
     ParseError,
     WatchContext,
     changed_lines,
     excerpt,
 )
-from bot import Options as BaseOptions
 
 KIND = "github_org"
 LABELS = {"full_name": "name", "description": "description", "homepage": "homepage",

@@ -12,13 +12,13 @@ from bot import (
     EventDraft,
     Fetched,
     Fields,
+    Options as BaseOptions,
     ParseError,
     UpstreamHTTPError,
     WatchContext,
     changed_lines,
     excerpt,
 )
-from bot import Options as BaseOptions
 
 KIND = "github_releases"
 LABELS = {"name": "name", "body": "notes", "assets": "assets"}
