@@ -37,7 +37,7 @@ SEVERITIES = ("low", "normal", "high")
 _DIGEST = re.compile(r"^daily@([01]\d|2[0-3]):([0-5]\d)$")
 DEFAULT_BATCH_OVER = 5
 SETTINGS_KEYS = ("database", "interval", "confirm_polls", "timezone", "http_listen", "slack",
-                 "alert_after", "announce_baseline", "alerts_to")
+                 "alert_after", "announce_baseline", "alerts_to", "keep_polls", "keep_events")
 TOP_KEYS = ("settings", "endpoints", "watches", "notifiers")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -61,6 +61,8 @@ class Settings:
     alert_after: int = DEFAULT_ALERT_AFTER
     announce_baseline: bool = False
     alerts_to: tuple[str, ...] | None = None
+    keep_polls: int = 30 * 86400
+    keep_events: int = 365 * 86400
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ class Config:
     notifiers: dict[str, NotifierConfig]
     skipped: list[str] = field(default_factory=list)
     is_default: bool = False
+    source: Path | None = None
+    """The file read (`path` is how it is shown); SIGHUP reads it again."""
 
 
 def default_config_path() -> Path:
@@ -251,7 +255,7 @@ class _Loader:
         if self.errors:
             raise ConfigErrors(self.errors)
         return Config(self.shown, settings, endpoints, watches, notifiers, self.skipped,
-                      self.is_default)
+                      self.is_default, self.path)
 
     def _globs(self, entry: str, common: dict[str, Any], key: str,
                known: Any) -> tuple[str, ...] | None:
@@ -342,8 +346,16 @@ class _Loader:
                                       or not all(isinstance(a, str) for a in alerts_to)):
             self.error("settings", "key 'alerts_to': must be a list of notifier names")
             alerts_to = None
+        keep = {}
+        for key, default in (("keep_polls", "30d"), ("keep_events", "365d")):
+            try:
+                keep[key] = parse_interval(raw.get(key, default))
+            except ValueError as exc:
+                self.error("settings", f"key {key!r}: {exc}")
+                keep[key] = parse_interval(default)
         return Settings(db_path, interval, confirm, tz, listen, slack, alert_after, announce,
-                        tuple(alerts_to) if alerts_to is not None else None)
+                        tuple(alerts_to) if alerts_to is not None else None,
+                        keep["keep_polls"], keep["keep_events"])
 
     def _slack(self, raw: dict[str, Any]) -> SlackSettings:
         for key in raw:

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import signal
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -16,8 +17,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from .app import App
 from .clock import iso, parse_iso
-from .config import WatchConfig
+from .config import WatchConfig, load_config
 from .discord_app import StatusBot, serve
+from .errors import ConfigErrors
 from .notifiers.discord_bot import Options as BotOptions
 from .web import StatusServer
 
@@ -52,6 +54,52 @@ def first_runs(watches: list[WatchConfig], last_attempts: dict[str, datetime],
     return runs
 
 
+def schedule_watch(app: App, scheduler: AsyncIOScheduler, watch: WatchConfig,
+                   first: datetime) -> None:
+    scheduler.add_job(
+        _poll_job, IntervalTrigger(seconds=watch.interval,
+                                   jitter=min(30, max(1, watch.interval // 20))),
+        args=[app, watch.id], id=watch.id, name=watch.id, coalesce=True, max_instances=1,
+        misfire_grace_time=watch.interval, next_run_time=first, replace_existing=True)
+
+
+def reload(app: App, scheduler: AsyncIOScheduler) -> None:
+    """SIGHUP: read the config again; a config that does not validate is refused and the
+    running one stays. Watches are added, removed and rescheduled; the database stays."""
+    try:
+        new = load_config(None if app.config.is_default else app.config.source)
+    except ConfigErrors as exc:
+        for error in exc.errors:
+            log.error("config reload refused: %s", error)
+        return
+    if new.settings.database != app.config.settings.database:
+        log.warning("settings.database changed; that needs a restart (still using %s)",
+                    app.config.settings.database)
+        new = replace(new, settings=replace(new.settings, database=app.config.settings.database))
+    old = app.config
+    app.config = app.engine.config = app.dispatcher.config = new
+    now = datetime.now(UTC)
+    for watch_id in old.watches.keys() - new.watches.keys():
+        scheduler.remove_job(watch_id)
+    for watch in new.watches.values():
+        before = old.watches.get(watch.id)
+        if before is None or before.interval != watch.interval:
+            schedule_watch(app, scheduler, watch, now + timedelta(seconds=1))
+    added = len(new.watches.keys() - old.watches.keys())
+    removed = len(old.watches.keys() - new.watches.keys())
+    log.info("config reloaded: %d watch(es) (+%d, -%d), %d notifier(s)", len(new.watches), added,
+             removed, len(new.notifiers))
+    app.dispatcher.notify()
+
+
+def prune(app: App) -> None:
+    polls, events = app.store.prune(datetime.now(UTC),
+                                    keep_polls_s=app.config.settings.keep_polls,
+                                    keep_events_s=app.config.settings.keep_events)
+    if polls or events:
+        log.info("retention: removed %d poll rows and %d old events", polls, events)
+
+
 async def run_forever(app: App, stop: asyncio.Event | None = None) -> None:
     """Poll on schedule and deliver until SIGINT/SIGTERM (or `stop`)."""
     stop = stop or asyncio.Event()
@@ -60,6 +108,8 @@ async def run_forever(app: App, stop: asyncio.Event | None = None) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGHUP, reload, app, scheduler)
     start = datetime.now(UTC)
     last = {r["watch_id"]: parse_iso(r["at"]) for r in app.store.query(
         "SELECT watch_id, max(started_at) AS at FROM polls GROUP BY watch_id")}

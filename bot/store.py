@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -89,35 +89,43 @@ class Store:
         if found == SCHEMA_VERSION:
             return
         with db.atomic():
-            db.table("snapshots").create(
-                {"watch_id": str, "record_id": str, "fields": str, "revision": int,
-                 "missing": int, "removed": int, "updated_at": str},
-                pk=("watch_id", "record_id"), if_not_exists=True)
-            db.table("watch_state").create(
-                {"watch_id": str, "baselined_at": str, "held_fingerprint": str, "held_count": int,
-                 "since_complete": int},
-                pk="watch_id", if_not_exists=True)
-            db.table("polls").create(
-                {"id": int, "watch_id": str, "started_at": str, "finished_at": str, "ok": int,
-                 "held": int, "error": str, "note": str, "n_records": int, "n_events": int,
-                 "duration_ms": int, "rate_limited_until": str}, pk="id", if_not_exists=True)
-            db.table("polls").create_index(["watch_id", "id"], if_not_exists=True)
-            db.table("events").create(
-                {"id": int, "dedup_key": str, "kind": str, "watch_id": str, "subject": str,
-                 "title": str, "url": str, "before": str, "after": str, "diff": str,
-                 "detected_at": str, "severity": str}, pk="id", if_not_exists=True)
-            db.table("events").create_index(["dedup_key"], unique=True, if_not_exists=True)
-            db.table("events").create_index(["watch_id", "id"], if_not_exists=True)
-            db.table("outbox").create(
-                {"id": int, "event_id": int, "notifier_id": str, "state": str, "attempts": int,
-                 "next_at": str, "last_error": str, "delivered_at": str, "digest": int},
-                pk="id", if_not_exists=True)
-            db.table("outbox").create_index(["event_id", "notifier_id"], unique=True, if_not_exists=True)
-            db.table("outbox").create_index(["notifier_id", "state", "id"], if_not_exists=True)
-            db.table("http_cache").create(
-                {"watch_id": str, "url": str, "etag": str, "last_modified": str, "link": str,
-                 "content_type": str, "body": str}, pk=("watch_id", "url"), if_not_exists=True)
-            db.table("meta").upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+            for version in range((found or 0) + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[version](self)
+            db.table("meta").upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                                    pk="key")
+
+    def _create_v1(self) -> None:
+        """Schema v1. A later version adds a `_to_vN` step to MIGRATIONS; databases upgrade in
+        place, one step at a time, inside one transaction."""
+        db = self.db
+        db.table("snapshots").create(
+            {"watch_id": str, "record_id": str, "fields": str, "revision": int,
+             "missing": int, "removed": int, "updated_at": str},
+            pk=("watch_id", "record_id"), if_not_exists=True)
+        db.table("watch_state").create(
+            {"watch_id": str, "baselined_at": str, "held_fingerprint": str, "held_count": int,
+             "since_complete": int},
+            pk="watch_id", if_not_exists=True)
+        db.table("polls").create(
+            {"id": int, "watch_id": str, "started_at": str, "finished_at": str, "ok": int,
+             "held": int, "error": str, "note": str, "n_records": int, "n_events": int,
+             "duration_ms": int, "rate_limited_until": str}, pk="id", if_not_exists=True)
+        db.table("polls").create_index(["watch_id", "id"], if_not_exists=True)
+        db.table("events").create(
+            {"id": int, "dedup_key": str, "kind": str, "watch_id": str, "subject": str,
+             "title": str, "url": str, "before": str, "after": str, "diff": str,
+             "detected_at": str, "severity": str}, pk="id", if_not_exists=True)
+        db.table("events").create_index(["dedup_key"], unique=True, if_not_exists=True)
+        db.table("events").create_index(["watch_id", "id"], if_not_exists=True)
+        db.table("outbox").create(
+            {"id": int, "event_id": int, "notifier_id": str, "state": str, "attempts": int,
+             "next_at": str, "last_error": str, "delivered_at": str, "digest": int},
+            pk="id", if_not_exists=True)
+        db.table("outbox").create_index(["event_id", "notifier_id"], unique=True, if_not_exists=True)
+        db.table("outbox").create_index(["notifier_id", "state", "id"], if_not_exists=True)
+        db.table("http_cache").create(
+            {"watch_id": str, "url": str, "etag": str, "last_modified": str, "link": str,
+             "content_type": str, "body": str}, pk=("watch_id", "url"), if_not_exists=True)
 
     # polls --------------------------------------------------------------------------------------
 
@@ -305,6 +313,18 @@ class Store:
             [watch_id, watch_id]).fetchone()
         return int(row[0]), parse_iso(row[1]) if row[1] else None
 
+    def prune(self, now: datetime, *, keep_polls_s: int, keep_events_s: int) -> tuple[int, int]:
+        """Retention: old poll rows, and old events whose deliveries are settled."""
+        with self.db.atomic():
+            polls = self.db.execute("DELETE FROM polls WHERE finished_at < ?",
+                                    [iso(now - timedelta(seconds=keep_polls_s))]).rowcount
+            cutoff = iso(now - timedelta(seconds=keep_events_s))
+            old = ("SELECT id FROM events WHERE detected_at < ? AND id NOT IN"
+                   " (SELECT event_id FROM outbox WHERE state = 'pending')")
+            self.db.execute(f"DELETE FROM outbox WHERE event_id IN ({old})", [cutoff])
+            events = self.db.execute(f"DELETE FROM events WHERE id IN ({old})", [cutoff]).rowcount
+        return int(polls), int(events)
+
     # the running instance ----------------------------------------------------------------------
 
     def set_meta(self, values: dict[str, str | None]) -> None:
@@ -347,3 +367,4 @@ def _event(r: dict[str, Any]) -> Event:
                  dedup_key=r["dedup_key"], id=r["id"], severity=r.get("severity") or "normal")
 
 
+MIGRATIONS: dict[int, Callable[[Store], None]] = {1: Store._create_v1}

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from tests.fakes.chat_sink import ChatSink
@@ -226,3 +227,59 @@ def test_redeliver_resends_a_failed_row_once_the_webhook_works(github: FakeGitHu
     assert "1 failed deliveries queued again" in again.stderr
     assert len(sink.posts_for("42")) == 1
     assert cli(config, "redeliver", environ=environ).stderr.startswith("0 failed")
+
+
+class StderrWatcher:
+    """Reads a process's stderr in a thread, so a test can wait for a line instead of sleeping."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+
+    def wait_for(self, text: str) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: any(text in ln for ln in self.lines), TIMEOUT)
+
+
+def test_sighup_reloads_the_config_and_a_bad_one_is_refused(github: FakeGitHub,
+                                                            tmp_path: Path) -> None:
+    github.add_org("deepseek-ai")
+    github.add_org("qwen")
+    config = write(tmp_path, github)
+    good = config.read_text()
+    proc = start(config, "run")
+    log = StderrWatcher(proc)
+    try:
+        assert log.wait_for("releasewatch running")
+        config.write_text(good + '[watches.broken]\nkind = "nope"\n')
+        proc.send_signal(signal.SIGHUP)
+        assert log.wait_for("config reload refused")
+        qwen = github.hold("/orgs/qwen/repos")
+        config.write_text(good + '[watches.qwen]\nkind = "github_org"\norg = "qwen"\n')
+        proc.send_signal(signal.SIGHUP)
+        assert log.wait_for("config reloaded: 2 watch(es) (+1, -0)")
+        assert qwen.arrived.wait(TIMEOUT)  # the new watch polls without a restart
+        qwen.release()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=TIMEOUT)
+    assert any("watches.broken" in ln for ln in log.lines)
+    assert proc.returncode == 0
+
+
+def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
+    config = tmp_path / "releasewatch.toml"
+    config.write_text('[notifiers.stdout]\nkind = "console"\n[notifiers.d]\nkind = "discord_webhook"\n'
+                      'url = "${RW_NOPE}"\noptional = true\n')
+    done = cli(config, "--log-format", "json", "check-config")
+    [line] = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    entry = json.loads(line)
+    assert entry["level"] == "info" and "notifiers.d skipped" in entry["message"]
