@@ -7,11 +7,15 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from . import __version__
+from . import __version__, cost
 from .app import App
 from .clock import SystemClock, parse_iso
 from .config import Config, load_config, parse_interval
@@ -42,7 +46,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--once", action="store_true", help="poll every watch once, deliver, exit")
     run.add_argument("--max-wait", type=float, default=30.0,
                      help="with --once: longest wait for a chat's retry-after (s, default 30)")
-    sub.add_parser("check-config", help="validate the config and exit")
+    check = sub.add_parser("check-config", help="validate the config and exit")
+    check.add_argument("--cost", action="store_true",
+                       help="requests an hour per host, against the rate limits")
+    check.add_argument("--probe", action="store_true",
+                       help="poll each watch once (dry run) and report which fail")
     poll = sub.add_parser("poll", help="poll one watch now and print its events")
     poll.add_argument("watch")
     poll.add_argument("--dry-run", action="store_true", help="store and post nothing")
@@ -105,7 +113,13 @@ def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "check-config":
         print(f"{config.path}: ok ({len(config.watches)} watches, {len(config.notifiers)} "
               f"notifiers{', skipped: ' + ', '.join(config.skipped) if config.skipped else ''})")
-        return OK
+        if args.cost:
+            table, warnings = cost.render(cost.estimate(config), {
+                v: bool(os.environ.get(v)) for v in ("RW_GITHUB_TOKEN", "RW_HF_TOKEN")})
+            print(table)
+            for warning in warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+        return asyncio.run(probe(config)) if args.probe else OK
     if args.command == "poll" and args.watch not in config.watches:
         print(f"{config.path}: no watch named {args.watch!r} (known: "
               f"{', '.join(config.watches) or 'none'})", file=sys.stderr)
@@ -146,7 +160,10 @@ async def _with_app(app: App, args: argparse.Namespace) -> int:
                 await app.dispatcher.drain(0)
             return OK
         if args.once:
-            results = [await app.engine.poll(w) for w in app.config.watches]
+            results = []
+            for i, watch_id in enumerate(app.config.watches, start=1):
+                progress(i, len(app.config.watches), watch_id)
+                results.append(await app.engine.poll(watch_id))
             left = await app.dispatcher.drain(args.max_wait)
             if left:
                 print(f"{left} deliveries still pending; they stay in the outbox for the next run",
@@ -157,6 +174,32 @@ async def _with_app(app: App, args: argparse.Namespace) -> int:
         return OK
     finally:
         await app.aclose()
+
+
+async def probe(config: Config) -> int:
+    """Poll every watch once without storing or posting anything; say which fail and why."""
+    clock = SystemClock()
+    with tempfile.TemporaryDirectory() as scratch:
+        app = App.build(replace(config, settings=replace(
+            config.settings, database=Path(scratch) / "probe.db")), clock=clock)
+        failed = 0
+        try:
+            for i, watch_id in enumerate(config.watches, start=1):
+                progress(i, len(config.watches), watch_id)
+                result = await app.engine.poll(watch_id, dry_run=True)
+                state = "ok" if result.ok else f"FAILED: {result.error}"
+                failed += not result.ok
+                print(f"{watch_id}: {state}")
+        finally:
+            await app.aclose()
+    return FAILED if failed else OK
+
+
+def progress(i: int, n: int, watch_id: str) -> None:
+    """'[3/40] deepseek-org' on a terminal; nothing when stderr is not one."""
+    if sys.stderr.isatty():
+        end = "\n" if i == n else ""
+        print(f"\r\033[K[{i}/{n}] {watch_id}", end=end, file=sys.stderr, flush=True)
 
 
 async def notify_test(config: Config, only: str | None) -> int:

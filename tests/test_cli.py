@@ -283,3 +283,28 @@ def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
     [line] = [ln for ln in done.stderr.splitlines() if ln.strip()]
     entry = json.loads(line)
     assert entry["level"] == "info" and "notifiers.d skipped" in entry["message"]
+
+
+def test_check_config_cost_warns_past_the_anonymous_github_limit(tmp_path: Path) -> None:
+    config = tmp_path / "releasewatch.toml"
+    config.write_text("".join(f'[watches.org{i}]\nkind = "github_org"\norg = "o{i}"\ninterval = "1m"\n'
+                              for i in range(3)) + '[notifiers.stdout]\nkind = "console"\n')
+    done = cli(config, "check-config", "--cost")
+    assert done.returncode == 0
+    assert "github" in done.stdout and "195.0" in done.stdout  # 3 × (1 + 1/12) × 60
+    assert "warning: github: 195 requests/h exceeds the limit without a token; set " \
+        "RW_GITHUB_TOKEN" in done.stderr
+    with_token = cli(config, "check-config", "--cost",
+                     environ={**env(), "RW_GITHUB_TOKEN": "ghp_x_s3cr3t"})
+    assert "warning" not in with_token.stderr
+
+
+def test_check_config_probe_reports_failing_watches(github: FakeGitHub, tmp_path: Path) -> None:
+    github.add_org("deepseek-ai")
+    text = write(tmp_path, github).read_text() + '[watches.typo]\nkind = "github_org"\norg = "deepseek-aj"\n'
+    config = tmp_path / "probe.toml"
+    config.write_text(text)
+    done = cli(config, "check-config", "--probe")
+    assert done.returncode == 1
+    assert "org: ok" in done.stdout and "typo: FAILED: HTTP 404" in done.stdout
+    assert not (tmp_path / "rw.db").exists()  # a probe stores nothing

@@ -110,3 +110,8 @@ def describe(change: Change) -> list[EventDraft]:
     old_name = (change.before or {}).get("full_name")
     title = f"{old_name} renamed to {name}" if old_name != name else f"{name} changed"
     return [EventDraft("github.repo_changed", name, title, lines, url, before, after)]
+
+
+def cost(opts: Options) -> dict[str, float]:
+    """One request per poll; a full listing (about one more page) every `full_every` polls."""
+    return {"github": 1 + 1 / opts.full_every}

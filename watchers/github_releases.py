@@ -107,3 +107,7 @@ def describe(change: Change) -> list[EventDraft]:
         return []
     return [EventDraft("github.release_changed", subject, f"{rel['repo']} {rel['tag']} edited",
                        lines, url, old, new)]
+
+
+def cost(opts: Options) -> dict[str, float]:
+    return {"github": 2.0 if opts.include_tags else 1.0}
