@@ -5,11 +5,30 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import github_org, github_releases
+from . import (
+    changelog_page,
+    docs_table,
+    feed,
+    github_org,
+    github_releases,
+    hf_author,
+    hf_model,
+    openai_models,
+    openrouter_models,
+    page,
+)
 
 MODULES: list[ModuleType] = [
     github_org,
     github_releases,
+    hf_author,
+    hf_model,
+    openai_models,
+    openrouter_models,
+    docs_table,
+    changelog_page,
+    page,
+    feed,
 ]
 
 WATCHERS: dict[str, ModuleType] = {m.KIND: m for m in MODULES}

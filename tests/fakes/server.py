@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -28,6 +29,10 @@ class RecordedRequest:
     headers: dict[str, str]
     status: int
     body: Any = None
+    at: float = 0.0
+    """When the request arrived (time.time()), so a bench can time commit -> post."""
+    path_qs: str = ""
+    """Path and raw query string, repeated keys included (`query` keeps the first of each)."""
 
 
 class Held:
@@ -87,10 +92,20 @@ def jsonable(value: Any) -> Any:
 class ThreadedServer:
     """Serves `add_routes()` on 127.0.0.1:<free port> from its own thread and event loop."""
 
-    control_ops: ClassVar[tuple[str, ...]] = ("reset", "clear_requests", "requests", "release_all")
+    control_ops: ClassVar[tuple[str, ...]] = (
+        "reset", "clear_requests", "requests", "release_all", "stats", "clear_stats", "set_latency",
+    )
+    backlog: ClassVar[int] = 1024
+    """Listen backlog: a burst of new connections is queued, not refused (Linux caps it at somaxconn)."""
 
     def __init__(self) -> None:
         self.url = ""
+        self.port = 0
+        """The port to listen on; 0 picks a free one. Set before `start()`."""
+        self.latency = 0.0
+        """Seconds every request waits before it is answered (control requests excepted)."""
+        self.connections_opened = 0
+        self.bytes_sent = 0
         self.lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._holds: list[Held] = []
@@ -150,6 +165,23 @@ class ThreadedServer:
         with self.lock:
             self._requests.clear()
 
+    def set_latency(self, ms: float = 0.0) -> None:
+        """Delay every answer by `ms` milliseconds (an upstream's round trip, on loopback)."""
+        self.latency = max(0.0, float(ms)) / 1000
+
+    def stats(self) -> dict[str, int]:
+        """Counters since the start or `clear_stats()`: requests answered, TCP connections the
+        clients opened, bytes written to them (status line, headers and bodies)."""
+        with self.lock:
+            return {"requests": len(self._requests), "connections_opened": self.connections_opened,
+                    "bytes_sent": self.bytes_sent}
+
+    def clear_stats(self) -> None:
+        with self.lock:
+            self._requests.clear()
+            self.connections_opened = 0
+            self.bytes_sent = 0
+
     def hold(self, path_contains: str | None = None, method: str | None = None) -> Held:
         held = Held(path_contains, method)
         with self.lock:
@@ -184,7 +216,8 @@ class ThreadedServer:
         self.add_routes(app.router)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self._count_connections(runner)
+        site = web.TCPSite(runner, "127.0.0.1", self.port, backlog=self.backlog)
         await site.start()
         host, port = runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
@@ -194,23 +227,55 @@ class ThreadedServer:
         finally:
             await runner.cleanup()
 
+    def _count_connections(self, runner: web.AppRunner) -> None:
+        """Counts the connections clients open and the bytes written to them. aiohttp already
+        sets TCP_NODELAY on each connection and writes a small response in one `write`."""
+        server = runner.server
+        if server is None:
+            return
+        made = server.connection_made
+
+        def connection_made(handler: Any, transport: Any) -> None:
+            write, writelines = transport.write, transport.writelines
+
+            def counted_write(data: Any) -> None:
+                with self.lock:
+                    self.bytes_sent += len(data)
+                write(data)
+
+            def counted_writelines(chunks: Any) -> None:
+                chunks = list(chunks)
+                with self.lock:
+                    self.bytes_sent += sum(len(c) for c in chunks)
+                writelines(chunks)
+
+            transport.write, transport.writelines = counted_write, counted_writelines
+            with self.lock:
+                self.connections_opened += 1
+            made(handler, transport)
+
+        server.connection_made = connection_made  # type: ignore[method-assign]
+
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith(CONTROL_PREFIX):
             return await handler(request)
+        arrived = time.time()
         if not request.content_type.startswith("multipart/"):
             request[BODY] = _decode(await request.read())
         held = self._matching_hold(request)
         if held is not None:
             await held.wait()
+        if self.latency:
+            await asyncio.sleep(self.latency)
         try:
             response = await self.intercept(request)
             if response is None:
                 response = await handler(request)
         except web.HTTPException as exc:
-            self._record(request, exc.status)
+            self._record(request, exc.status, arrived)
             raise
-        self._record(request, response.status)
+        self._record(request, response.status, arrived)
         return response
 
     def _matching_hold(self, request: web.Request) -> Held | None:
@@ -218,7 +283,7 @@ class ThreadedServer:
             self._holds = [h for h in self._holds if not h.released.is_set()]
             return next((h for h in self._holds if h.matches(request)), None)
 
-    def _record(self, request: web.Request, status: int) -> None:
+    def _record(self, request: web.Request, status: int, arrived: float = 0.0) -> None:
         record = RecordedRequest(
             method=request.method,
             path=request.path,
@@ -226,6 +291,8 @@ class ThreadedServer:
             headers={k.lower(): v for k, v in request.headers.items()},
             status=status,
             body=request.get(BODY),
+            at=arrived,
+            path_qs=request.path_qs,
         )
         with self.lock:
             self._requests.append(record)
