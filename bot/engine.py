@@ -103,7 +103,8 @@ class Engine:
             return self._commit(watch, started, {}, [], http.validator_changes(), dry_run,
                                 complete=False, note=fetched.note, baseline=False)
 
-        reason = shrink_reason(state.records, fetched.records, complete=fetched.complete)
+        reason = None if fetched.trusted else shrink_reason(state.records, fetched.records,
+                                                             complete=fetched.complete)
         remove_now = False
         if reason:
             mark = fingerprint(fetched.records)

@@ -22,6 +22,9 @@ class Fetched:
     records: Records | None
     complete: bool = True
     note: str | None = None
+    trusted: bool = False
+    """The upstream said so in as many words (e.g. "repository not found"): an empty result is
+    real, not a glitch, so the shrink guard does not hold it; removals still need two polls."""
 
     @classmethod
     def not_modified(cls) -> Fetched:

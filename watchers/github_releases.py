@@ -46,7 +46,8 @@ async def fetch(ctx: WatchContext, opts: Options) -> Fetched:
     except UpstreamHTTPError as exc:
         if exc.status != 404:
             raise
-        return Fetched({}, complete=True, note=f"{opts.repo} not found (not created yet, or private)")
+        return Fetched({}, complete=True, note=f"{opts.repo} not found (not created yet, or private)",
+                       trusted=True)
     if releases.not_modified and (tags is None or tags.not_modified):
         return Fetched.not_modified()
     records: dict[str, Fields] = {}

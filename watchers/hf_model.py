@@ -32,7 +32,7 @@ async def fetch(ctx: WatchContext, opts: Options) -> Fetched:
     record = await _hf.read_repo(ctx, "model", opts.repo, ctx.previous.get(rid))
     if record is None:
         state = "no longer found on the Hub" if ctx.previous else "not on the Hub yet"
-        return Fetched({}, complete=True, note=f"{opts.repo} {state} (or private)")
+        return Fetched({}, complete=True, note=f"{opts.repo} {state} (or private)", trusted=True)
     return Fetched({rid: record}, complete=True)
 
 
