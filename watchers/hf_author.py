@@ -99,3 +99,8 @@ def _pending(ctx: WatchContext, repo_type: str, item: dict[str, Any]) -> Fields:
 
 def describe(change: Change) -> list[EventDraft]:
     return _hf.describe(change)
+
+
+def cost(opts: Options) -> dict[str, float]:
+    """One listing page per repo type when nothing moved (details only for changed repos)."""
+    return {"huggingface": float(len(opts.repo_types))}

@@ -38,3 +38,7 @@ async def fetch(ctx: WatchContext, opts: Options) -> Fetched:
 
 def describe(change: Change) -> list[EventDraft]:
     return _hf.describe(change)
+
+
+def cost(opts: Options) -> dict[str, float]:
+    return {"huggingface": 1.0}

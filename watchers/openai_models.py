@@ -96,3 +96,7 @@ def describe(change: Change) -> list[EventDraft]:
     if cat.day(model.get("created")):
         lines.append(f"created {cat.day(model.get('created'))}")
     return [cat.listed(change, catalog, "", lines, None)]
+
+
+def cost(opts: Options) -> dict[str, float]:
+    return {urlsplit(str(opts.base_url)).hostname or str(opts.base_url): 1.0}

@@ -164,3 +164,9 @@ def describe(change: Change) -> list[EventDraft]:
             events += cat.changes(subject, model_id, f"via {_who(new[key])} on {CATALOG}", old[key], new[key],
                                   url)
     return events
+
+
+def cost(opts: Options) -> dict[str, float]:
+    """The list, plus one /endpoints request per matching model with `providers = true`
+    (counted as a few: the match is unknown until the list is read)."""
+    return {"openrouter": 1.0 + (5.0 if opts.providers else 0.0)}
