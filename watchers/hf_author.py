@@ -19,7 +19,10 @@ DETAIL_BUDGET = 100
 instead of spending the Hub's anonymous quota (500 API requests per 5 minutes) in one."""
 MAX_PAGES = 100
 _COMMON = ["sha", "lastModified", "private", "createdAt"]
-EXPAND = {"model": [*_COMMON, "gated"], "dataset": [*_COMMON, "gated"], "space": _COMMON}
+EXPAND = {"model": [*_COMMON, "gated", "tags"], "dataset": [*_COMMON, "gated", "tags"],
+          "space": _COMMON}
+DERIVED = frozenset({"quantized", "finetune", "adapter", "merge"})
+QUANT_NAME = re.compile(r"-(gguf|awq|gptq|bnb-4bit|mlx)(-|$)", re.I)
 RepoType = Literal["model", "dataset", "space"]
 
 
@@ -31,6 +34,10 @@ class Options(BaseOptions):
     author: str
     repo_types: list[RepoType] = Field(default_factory=_models, min_length=1)
     match: re.Pattern[str] | None = None
+    exclude: re.Pattern[str] | None = None
+    exclude_derivatives: bool = True
+    """Skip quantisations, fine-tunes, adapters and merges of ANOTHER author's model (and repos
+    named like quantisations when the card says nothing); the author's own variants stay."""
 
     @field_validator("author")
     @classmethod
@@ -46,7 +53,11 @@ async def fetch(ctx: WatchContext, opts: Options) -> Fetched:
     for repo_type in dict.fromkeys(opts.repo_types):
         for item in await _listing(ctx, opts.author, repo_type):
             repo_id = item["id"]
-            if opts.match and not opts.match.search(repo_id.split("/", 1)[-1]):
+            name = repo_id.split("/", 1)[-1]
+            if opts.match and not opts.match.search(name):
+                continue
+            if (opts.exclude and opts.exclude.search(name)) or (
+                    opts.exclude_derivatives and derivative(item, opts.author)):
                 continue
             rid = _hf.record_id(repo_type, repo_id)
             prev = ctx.previous.get(rid)
@@ -79,6 +90,18 @@ async def _listing(ctx: WatchContext, author: str, repo_type: str) -> list[dict[
         page = await ctx.http.get(next_url)
         items += _items(page.json())
     raise ParseError(f"Hub listing of {author} did not end after {MAX_PAGES} pages")
+
+
+def derivative(item: dict[str, Any], author: str) -> bool:
+    """Someone else's model, re-packaged: by the card's base_model tags, else by the name."""
+    bases = []
+    for tag in item.get("tags") or []:
+        parts = str(tag).split(":", 2)
+        if len(parts) == 3 and parts[0] == "base_model":
+            bases.append((parts[1], parts[2].split("/", 1)[0].lower()))
+    if bases:
+        return any(rel in DERIVED and owner != author.lower() for rel, owner in bases)
+    return bool(QUANT_NAME.search(str(item["id"]).split("/", 1)[-1]))
 
 
 def _items(body: Any) -> list[dict[str, Any]]:

@@ -423,6 +423,10 @@ class FakeHub(FakeUpstream):
         licence = repo.card.get("license")
         tags = [t for t in (repo.library_name, "safetensors" if self._safetensors(repo, files) else None,
                             repo.pipeline_tag, f"license:{licence}" if licence else None, "region:us") if t]
+        bases = repo.card.get("base_model") or []
+        relation = repo.card.get("base_model_relation", "finetune")  # the Hub infers one if absent
+        for base in [bases] if isinstance(bases, str) else bases:
+            tags += [f"base_model:{base}", f"base_model:{relation}:{base}"]
         body: dict[str, Any] = {
             "_id": repo.object_id, "id": repo.id, "author": repo.author, "sha": sha,
             "lastModified": iso(repo.modified), "private": repo.private, "disabled": False,
