@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
+BENCH_DEPS := pyinstrument>=4.6 hypothesis>=6.100
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean bench chaos demo
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,9 +27,25 @@ run: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q
 
+# A DeepSeek V4-like launch replayed against fakes on 127.0.0.1: no network, no accounts.
+demo: $(STAMP)
+	$(BIN)/python -m demo
+
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check bot watchers tests
+	$(BIN)/ruff check bot watchers tests demo
 	$(BIN)/mypy bot watchers
+
+# Evidence for the README's Performance and Reliability sections (bench/README.md). Not part of
+# `make test`: bench takes a few minutes, chaos up to ten. Their extra tools go into .venv only.
+$(BENCH_STAMP): $(TEST_STAMP)
+	$(BIN)/pip install --quiet '$(word 1,$(BENCH_DEPS))' '$(word 2,$(BENCH_DEPS))'
+	touch $@
+
+bench: $(TEST_STAMP) $(BENCH_STAMP)
+	$(BIN)/python -m bench
+
+chaos: $(TEST_STAMP) $(BENCH_STAMP)
+	$(BIN)/python -m bench.chaos
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -85,9 +85,19 @@ class WatchConfig:
 
     @property
     def target(self) -> str:
-        """A short name of what is watched, for status lines."""
-        return " ".join(f"{k}={v}" for k, v in self.options.model_dump(exclude_none=True).items()
-                        if isinstance(v, str))[:80]
+        """What is watched, in a few words: the first of org, user, repo, author, url, base_url,
+        then a match pattern."""
+        dumped = self.options.model_dump(exclude_none=True)
+        for key in ("org", "user", "repo", "author", "url", "base_url"):
+            if isinstance(dumped.get(key), str):
+                target = f"{key}={dumped[key]}"
+                break
+        else:
+            target = ""
+        match = getattr(self.options, "match", None)
+        if match is not None:
+            target = f"{target} match={getattr(match, 'pattern', match)}".strip()
+        return target
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,3 @@
+from demo.launch import main
+
+raise SystemExit(main())
