@@ -125,7 +125,7 @@ class Engine:
         if not baseline:
             for change in result.changes:
                 for draft in watch.module.describe(change):
-                    if draft.kind not in EVENT_KINDS:
+                    if draft.kind not in getattr(watch.module, "EVENTS", EVENT_KINDS):
                         raise ValueError(f"{watch.kind} emitted undeclared event kind {draft.kind}")
                     events.append(Event(
                         kind=draft.kind, watch_id=watch_id, subject=draft.subject,

@@ -36,9 +36,12 @@ class WatchContext:
 
 
 class Watcher(Protocol):
-    """A watcher module: `KIND`, `Options`, `fetch` and `describe`, nothing else."""
+    """A watcher module: `KIND`, `EVENTS`, `Options`, `fetch` and `describe`; optionally
+    `summarize(records)` for the baseline message and `cost(opts)` for check-config --cost."""
 
     KIND: str
+    EVENTS: tuple[str, ...]
+    """Every event kind it may emit, each listed in bot/events.py."""
     Options: type[BaseOptions]
 
     async def fetch(self, ctx: WatchContext, opts: BaseOptions) -> Fetched: ...

@@ -43,3 +43,19 @@ def test_event_kinds_are_source_dot_what() -> None:
 def test_readme_event_table_matches_the_code() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert markdown_table() in readme, "regenerate with: python -m bot.events"
+
+
+def test_readme_reference_matches_the_code() -> None:
+    from bot.reference import markdown
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- reference:start -->\n", 1)[1].split("<!-- reference:end -->", 1)[0]
+    assert block == markdown(), "regenerate with: python -m bot.reference"
+
+
+def test_every_watcher_names_its_events_and_every_content_kind_has_a_watcher() -> None:
+    emitted = set()
+    for kind, module in WATCHERS.items():
+        assert module.EVENTS and set(module.EVENTS) <= set(EVENT_KINDS), kind
+        emitted |= set(module.EVENTS)
+    content = {k for k in EVENT_KINDS if not k.startswith("health.")}
+    assert content == emitted

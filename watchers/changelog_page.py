@@ -15,6 +15,10 @@ from bot import Change, EventDraft, Fetched, Fields, ParseError, WatchContext, e
 from . import _html
 
 KIND = "changelog_page"
+EVENTS = (
+    "changelog.entry_added",
+    "changelog.entry_changed",
+)
 ADDED_EXCERPT = 500
 DIFF_LINES = 10
 _DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")

@@ -14,6 +14,13 @@ from bot import Change, EventDraft, Fetched, Fields, ParseError, WatchContext, e
 from . import _html
 
 KIND = "docs_table"
+EVENTS = (
+    "docs.row_added",
+    "docs.row_removed",
+    "docs.context_window_changed",
+    "docs.price_changed",
+    "docs.cell_changed",
+)
 _MODEL_NAME = re.compile(r"^(?=.*[a-z])[A-Za-z0-9][\w.:/@+-]*$")
 _CONTEXT = re.compile(r"context|上下文", re.I)
 _PRICE_NOISE = re.compile(r"\b(pricing|prices?|per|1\s*[mk]|million|tokens?)\b", re.I)

@@ -13,6 +13,9 @@ from bot import Change, EventDraft, Fetched, Fields, ParseError, WatchContext, e
 from . import _html
 
 KIND = "feed"
+EVENTS = (
+    "feed.entry_added",
+)
 SUMMARY = 500
 _ENTITY = re.compile(r"<!ENTITY", re.I)
 

@@ -21,6 +21,11 @@ from bot import (
 )
 
 KIND = "github_org"
+EVENTS = (
+    "github.repo_created",
+    "github.repo_changed",
+    "github.repo_deleted",
+)
 LABELS = {"full_name": "name", "description": "description", "homepage": "homepage",
           "topics": "topics", "license": "licence", "archived": "archived",
           "visibility": "visibility", "fork": "fork"}

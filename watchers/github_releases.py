@@ -21,6 +21,12 @@ from bot import (
 )
 
 KIND = "github_releases"
+EVENTS = (
+    "github.release_published",
+    "github.prerelease_published",
+    "github.release_changed",
+    "github.tag_created",
+)
 LABELS = {"name": "name", "body": "notes", "assets": "assets"}
 _REPO = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
 

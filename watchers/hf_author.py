@@ -14,6 +14,21 @@ from bot import Change, EventDraft, Fetched, Fields, Options as BaseOptions, Par
 from . import _hf
 
 KIND = "hf_author"
+EVENTS = (
+    "hf.model_created",
+    "hf.dataset_created",
+    "hf.space_created",
+    "hf.weights_published",
+    "hf.weights_updated",
+    "hf.license_changed",
+    "hf.gating_changed",
+    "hf.visibility_changed",
+    "hf.context_window_changed",
+    "hf.config_changed",
+    "hf.model_deleted",
+    "hf.dataset_deleted",
+    "hf.space_deleted",
+)
 DETAIL_BUDGET = 100
 """Repos read in detail per poll at most: a large author's baseline spreads over a few polls
 instead of spending the Hub's anonymous quota (500 API requests per 5 minutes) in one."""

@@ -13,6 +13,17 @@ from bot import Change, EventDraft, Fetched, Options as BaseOptions, WatchContex
 from . import _hf
 
 KIND = "hf_model"
+EVENTS = (
+    "hf.model_created",
+    "hf.weights_published",
+    "hf.weights_updated",
+    "hf.license_changed",
+    "hf.gating_changed",
+    "hf.visibility_changed",
+    "hf.context_window_changed",
+    "hf.config_changed",
+    "hf.model_deleted",
+)
 _REPO = r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 

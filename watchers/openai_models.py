@@ -24,6 +24,10 @@ from bot import (
 from . import _catalog as cat
 
 KIND = "openai_models"
+EVENTS = (
+    "catalog.model_listed",
+    "catalog.model_delisted",
+)
 
 
 class Options(BaseOptions):

@@ -24,6 +24,15 @@ from bot import (
 from . import _catalog as cat
 
 KIND = "openrouter_models"
+EVENTS = (
+    "catalog.model_listed",
+    "catalog.model_delisted",
+    "catalog.context_window_changed",
+    "catalog.price_changed",
+    "catalog.modalities_changed",
+    "catalog.provider_added",
+    "catalog.provider_removed",
+)
 CATALOG = "OpenRouter"
 MAX_PROVIDER_MODELS = 40  # providers = true costs one request per matching model and poll
 MAX_LIST_BYTES = 20_000_000

@@ -13,6 +13,9 @@ from bot import Change, EventDraft, Fetched, WatchContext, excerpt
 from . import _html
 
 KIND = "page"
+EVENTS = (
+    "page.changed",
+)
 DIFF_LINES = 30
 
 
