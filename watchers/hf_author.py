@@ -29,7 +29,7 @@ EVENTS = (
     "hf.dataset_deleted",
     "hf.space_deleted",
 )
-DETAIL_BUDGET = 100
+DETAIL_BUDGET = 25
 """Repos read in detail per poll at most: a large author's baseline spreads over a few polls
 instead of spending the Hub's anonymous quota (500 API requests per 5 minutes) in one."""
 MAX_PAGES = 100
