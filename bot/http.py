@@ -110,7 +110,7 @@ class HttpClient:
     async def send(self, method: str, url: str, *, params: dict[str, Any] | None = None,
                    headers: dict[str, str] | None = None, json_body: Any = None,
                    content: bytes | None = None, retries: int | None = None,
-                   rate_limits: bool = True) -> httpx.Response:
+                   rate_limits: bool = True, max_bytes: int | None = None) -> httpx.Response:
         """One logical request: waits its turn per host, retries transient failures, honours
         rate limits. Returns any answered response; the caller judges the status. Notifiers
         pass `rate_limits=False`: a chat's 429 is a delivery matter, handled by the dispatcher."""
@@ -126,8 +126,9 @@ class HttpClient:
             last = attempt == attempts - 1
             try:
                 async with self._limit(host):
-                    response = await self._client.request(
+                    request = self._client.build_request(
                         method, url, params=params, headers=merged, json=json_body, content=content)
+                    response = await self._read(request, max_bytes, shown)
             except httpx.TimeoutException:
                 if last:
                     raise UpstreamUnreachable(shown, f"timed out after {self.timeout:g}s") from None
@@ -142,6 +143,26 @@ class HttpClient:
                     return response
             await self.clock.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")
+
+    async def _read(self, request: httpx.Request, max_bytes: int | None,
+                    shown: str) -> httpx.Response:
+        """Send and read the body, stopping as soon as it passes `max_bytes`, so a runaway
+        response is refused without being held in memory."""
+        response = await self._client.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if max_bytes and declared.isdigit() and int(declared) > max_bytes:
+                raise _too_large(shown, max_bytes)
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if max_bytes and size > max_bytes:
+                    raise _too_large(shown, max_bytes)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        response._content = b"".join(chunks)  # what aread() sets: .content and .text work as usual
+        return response
 
     def _headers_for(self, url: str) -> dict[str, str]:
         for profile in self.profiles:
@@ -193,14 +214,11 @@ class PollHttp:
             conditional["If-None-Match"] = known.etag
         if known and known.last_modified:
             conditional["If-Modified-Since"] = known.last_modified
-        response = await self.client.send("GET", full, headers=conditional)
+        response = await self.client.send("GET", full, headers=conditional, max_bytes=max_bytes)
         if response.status_code == 304 and known:
             return Page(full, 304, known.body, True, known.link, known.content_type or "")
         if not response.is_success:
             raise _status_error(response, key)
-        declared = response.headers.get("content-length", "")
-        if (declared.isdigit() and int(declared) > max_bytes) or len(response.content) > max_bytes:
-            raise ParseError(f"body of {key} is over the {max_bytes // 1_000_000} MB limit")
         content_type = response.headers.get("content-type", "")
         text = decode(response.content, content_type)
         media = content_type.split(";")[0].strip().lower()
@@ -244,6 +262,10 @@ def decode(content: bytes, content_type: str = "") -> str:
         except (LookupError, UnicodeDecodeError):
             continue
     return content.decode("cp1252", errors="replace")
+
+
+def _too_large(shown_url: str, max_bytes: int) -> ParseError:
+    return ParseError(f"body of {shown_url} is over the {max_bytes // 1_000_000} MB limit")
 
 
 def _host(url: str) -> str:

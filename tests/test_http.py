@@ -54,3 +54,18 @@ async def test_rate_limit_reset_in_milliseconds_is_understood() -> None:
         await client.for_poll().get("https://openrouter.test/api/v1/models")
     assert info.value.until.timestamp() == reset_ms / 1000
     await client.aclose()
+
+
+async def test_a_chunked_body_is_cut_off_at_the_limit_without_reading_the_rest() -> None:
+    sent = []
+
+    async def endless():  # type: ignore[no-untyped-def]
+        for _ in range(1000):
+            sent.append(1)
+            yield b"x" * 100_000
+
+    client = client_for(lambda request: httpx.Response(200, content=endless()))
+    with pytest.raises(ParseError, match="over the 1 MB limit"):
+        await client.for_poll().get("https://example.test/dump", max_bytes=1_000_000)
+    assert len(sent) < 20  # stopped after ~1 MB, not 100 MB
+    await client.aclose()
