@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,11 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.config import Config, load_config
 from bot.secrets import known_secrets
+from tests.fakes.catalogs import FakeOpenAIModels, FakeOpenRouter
 from tests.fakes.chat_sink import ChatSink
+from tests.fakes.huggingface import FakeHub
+from tests.fakes.pages import FakePages
+from tests.fakes.server import ThreadedServer
 from tests.fakes.upstream import FakeGitHub
 
 TEST_TOKEN = "ghp_testtoken_s3cr3t_0123456789"
@@ -73,32 +78,32 @@ def write_config(tmp_path: Path) -> Callable[[str], Path]:
     return write
 
 
-@pytest.fixture(scope="session")
-def github_server() -> Iterator[FakeGitHub]:
-    server = FakeGitHub()
-    server.start()
-    yield server
-    server.stop()
+def fake(cls: type[ThreadedServer], name: str) -> tuple[Any, Any]:
+    """Two fixtures per fake upstream: `<name>_server`, started once per session on 127.0.0.1,
+    and `<name>`, the same server wiped clean for each test."""
+
+    @pytest.fixture(scope="session", name=f"{name}_server")
+    def server() -> Iterator[ThreadedServer]:
+        instance = cls()
+        instance.start()
+        yield instance
+        instance.stop()
+
+    @pytest.fixture(name=name)
+    def fresh(request: pytest.FixtureRequest) -> ThreadedServer:
+        instance: ThreadedServer = request.getfixturevalue(f"{name}_server")
+        instance.reset()
+        return instance
+
+    return server, fresh
 
 
-@pytest.fixture
-def github(github_server: FakeGitHub) -> FakeGitHub:
-    github_server.reset()
-    return github_server
-
-
-@pytest.fixture(scope="session")
-def sink_server() -> Iterator[ChatSink]:
-    server = ChatSink()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sink(sink_server: ChatSink) -> ChatSink:
-    sink_server.reset()
-    return sink_server
+github_server, github = fake(FakeGitHub, "github")
+sink_server, sink = fake(ChatSink, "sink")
+hub_server, hub = fake(FakeHub, "hub")
+pages_server, pages = fake(FakePages, "pages")
+openrouter_server, openrouter = fake(FakeOpenRouter, "openrouter")
+api_server, api = fake(FakeOpenAIModels, "api")
 
 
 @pytest.fixture

@@ -228,8 +228,10 @@ class ThreadedServer:
             await runner.cleanup()
 
     def _count_connections(self, runner: web.AppRunner) -> None:
-        """Counts the connections clients open and the bytes written to them. aiohttp already
-        sets TCP_NODELAY on each connection and writes a small response in one `write`."""
+        """Counts the connections clients open and the bytes written to them, leaving out the
+        control API's own traffic: a connection counts from its first non-control request.
+        aiohttp already sets TCP_NODELAY on each connection and writes a small response in one
+        `write`."""
         server = runner.server
         if server is None:
             return
@@ -239,28 +241,36 @@ class ThreadedServer:
             write, writelines = transport.write, transport.writelines
 
             def counted_write(data: Any) -> None:
-                with self.lock:
-                    self.bytes_sent += len(data)
+                if getattr(transport, "_fake_counted", False):
+                    with self.lock:
+                        self.bytes_sent += len(data)
                 write(data)
 
             def counted_writelines(chunks: Any) -> None:
                 chunks = list(chunks)
-                with self.lock:
-                    self.bytes_sent += sum(len(c) for c in chunks)
+                if getattr(transport, "_fake_counted", False):
+                    with self.lock:
+                        self.bytes_sent += sum(len(c) for c in chunks)
                 writelines(chunks)
 
             transport.write, transport.writelines = counted_write, counted_writelines
-            with self.lock:
-                self.connections_opened += 1
             made(handler, transport)
 
         server.connection_made = connection_made  # type: ignore[method-assign]
+
+    def _count_request_connection(self, request: web.Request) -> None:
+        transport = request.transport
+        if transport is not None and not getattr(transport, "_fake_counted", False):
+            transport._fake_counted = True  # type: ignore[attr-defined]
+            with self.lock:
+                self.connections_opened += 1
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith(CONTROL_PREFIX):
             return await handler(request)
         arrived = time.time()
+        self._count_request_connection(request)
         if not request.content_type.startswith("multipart/"):
             request[BODY] = _decode(await request.read())
         held = self._matching_hold(request)

@@ -4,12 +4,9 @@ fixtures (MIT, 163 safetensors shards, 685B parameters, a 163,840-token context)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.app import App
 from bot.engine import PollResult
@@ -84,15 +81,3 @@ def per_repo_paths(hub: FakeHub) -> list[str]:
     return [r.path for r in hub.requests if r.path not in ("/api/models", "/api/datasets", "/api/spaces")]
 
 
-@pytest.fixture(scope="session")
-def hub_server() -> Iterator[FakeHub]:
-    server = FakeHub()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hub(hub_server: FakeHub) -> FakeHub:
-    hub_server.reset()
-    return hub_server

@@ -3,7 +3,7 @@ auth: listings, two-poll delistings, and a refused key that never shows up anywh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,19 +18,12 @@ KEY = "sk-5f0c2a9d4e7b41c3a8e6d2b9f1a7c3e5"
 WRONG_KEY = "sk-0b1e8d7c6a5f4e3d2c1b0a9f8e7d6c5b"
 
 
-@pytest.fixture(scope="session")
-def models_server() -> Iterator[FakeOpenAIModels]:
-    server = FakeOpenAIModels()
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def api(models_server: FakeOpenAIModels) -> FakeOpenAIModels:
-    models_server.reset()
-    models_server.accept_keys(KEY)
-    return models_server
+def api(api_server: FakeOpenAIModels) -> FakeOpenAIModels:
+    """The shared fake, wiped, accepting this module's key."""
+    api_server.reset()
+    api_server.accept_keys(KEY)
+    return api_server
 
 
 def config(server: FakeOpenAIModels, extra: str = "", path: str = "") -> str:

@@ -4,10 +4,8 @@ a real SQLite file, the real engine, time driven by a fake clock."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-
-import pytest
 
 from bot.app import App
 from bot.clock import FakeClock
@@ -17,20 +15,6 @@ MakeApp = Callable[..., App]
 GOOD_KEY = "sk-or-v1-good0123456789abcdef"
 WRONG_KEY = "sk-or-v1-wrong9876543210fedcba"
 DEEPSEEK_MODELS = 8
-
-
-@pytest.fixture(scope="session")
-def openrouter_server() -> Iterator[FakeOpenRouter]:
-    server = FakeOpenRouter()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def openrouter(openrouter_server: FakeOpenRouter) -> FakeOpenRouter:
-    openrouter_server.reset()
-    return openrouter_server
 
 
 def config(server: FakeOpenRouter, extra: str = "", match: str = "^deepseek/") -> str:

@@ -3,10 +3,8 @@ headings with anchors) served by the fake pages host on 127.0.0.1."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from bot.app import App
 from tests.fakes.pages import FakePages
@@ -14,20 +12,6 @@ from tests.fakes.pages import FakePages
 MakeApp = Callable[..., App]
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "pages"
 UPDATES = "/updates"
-
-
-@pytest.fixture(scope="session")
-def pages_server() -> Iterator[FakePages]:
-    server = FakePages()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def pages(pages_server: FakePages) -> FakePages:
-    pages_server.reset()
-    return pages_server
 
 
 def fixture(name: str) -> str:

@@ -3,7 +3,7 @@ served by the fake pages host on 127.0.0.1, through real httpx, the engine and a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +15,6 @@ from tests.fakes.pages import FakePages
 MakeApp = Callable[..., App]
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "pages"
 PRICING = "/quick_start/pricing"
-
-
-@pytest.fixture(scope="session")
-def pages_server() -> Iterator[FakePages]:
-    server = FakePages()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def pages(pages_server: FakePages) -> FakePages:
-    pages_server.reset()
-    return pages_server
 
 
 def fixture(name: str) -> str:

@@ -3,10 +3,8 @@ pages host on 127.0.0.1 with their real content types."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from bot.app import App
 from tests.fakes.pages import FakePages
@@ -15,20 +13,6 @@ MakeApp = Callable[..., App]
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "pages"
 ATOM, RSS = "/deepseek-ai/DeepEP/releases.atom", "/blog/rss.xml"
 ATOM_TYPE, RSS_TYPE = "application/atom+xml; charset=utf-8", "application/rss+xml; charset=utf-8"
-
-
-@pytest.fixture(scope="session")
-def pages_server() -> Iterator[FakePages]:
-    server = FakePages()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def pages(pages_server: FakePages) -> FakePages:
-    pages_server.reset()
-    return pages_server
 
 
 def fixture(name: str) -> str:

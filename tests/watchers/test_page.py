@@ -3,7 +3,7 @@ whitespace, a "last updated" footer listed in `ignore`) never posts, a real edit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,20 +14,6 @@ from tests.fakes.pages import FakePages
 MakeApp = Callable[..., App]
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "pages"
 PRICING = "/quick_start/pricing"
-
-
-@pytest.fixture(scope="session")
-def pages_server() -> Iterator[FakePages]:
-    server = FakePages()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def pages(pages_server: FakePages) -> FakePages:
-    pages_server.reset()
-    return pages_server
 
 
 def fixture(name: str) -> str:
