@@ -122,6 +122,7 @@ class HttpClient:
         merged.update(headers or {})
         attempts = 1 + (self.retries if retries is None else retries)
         shown = redact_url(url)
+        place = shown.split("?", 1)[0]  # where it failed, without the query's noise
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
@@ -131,10 +132,10 @@ class HttpClient:
                     response = await self._read(request, max_bytes, shown)
             except httpx.TimeoutException:
                 if last:
-                    raise UpstreamUnreachable(shown, f"timed out after {self.timeout:g}s") from None
+                    raise UpstreamUnreachable(place, f"timed out after {self.timeout:g}s") from None
             except httpx.TransportError as exc:
                 if last:
-                    raise UpstreamUnreachable(shown, redact(str(exc)) or type(exc).__name__) from None
+                    raise UpstreamUnreachable(place, redact(str(exc)) or type(exc).__name__) from None
             else:
                 log.debug("%s %s -> %s", method, shown, response.status_code)
                 if rate_limits:

@@ -10,7 +10,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _lock = threading.Lock()
 _known: set[str] = set()
-_SECRET_PARAMS = re.compile(r"(token|key|secret|password|sig|signature|auth)", re.I)
+_SECRET_PARAMS = re.compile(
+    r"(^|[_-])(token|key|apikey|secret|password|passwd|sig|signature|auth|authorization|"
+    r"credentials?|code)$", re.I)  # whole names: `author` and `keyword` are not secrets
 
 
 class Secret:
@@ -64,8 +66,8 @@ def redact_url(url: str) -> str:
     if parts.port:
         netloc += f":{parts.port}"
     query = urlencode(
-        [(k, "***" if _SECRET_PARAMS.search(k) else v) for k, v in parse_qsl(parts.query, True)]
-    )
+        [(k, "***" if _SECRET_PARAMS.search(k) else v) for k, v in parse_qsl(parts.query, True)],
+        safe="*")
     return redact(urlunsplit((parts.scheme, netloc, parts.path, query, "")))
 
 

@@ -69,3 +69,10 @@ async def test_a_chunked_body_is_cut_off_at_the_limit_without_reading_the_rest()
         await client.for_poll().get("https://example.test/dump", max_bytes=1_000_000)
     assert len(sent) < 20  # stopped after ~1 MB, not 100 MB
     await client.aclose()
+
+
+def test_redacted_urls_keep_ordinary_parameters_and_hide_secret_ones() -> None:
+    from bot.secrets import redact_url
+    url = "https://huggingface.co/api/models?author=deepseek-ai&api_key=abc&access_token=x&keyword=v4"
+    assert redact_url(url) == ("https://huggingface.co/api/models?author=deepseek-ai&api_key=***"
+                               "&access_token=***&keyword=v4")
