@@ -17,7 +17,7 @@ from .events import EVENT_KINDS, SEVERITY_RANK
 from .http import HttpClient, ValidatorChanges
 from .metrics import Metrics
 from .models import Event, dedup_key
-from .store import PollOutcome, Store
+from .store import Lazy, PollOutcome, Store
 from .watching import WatchContext
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class Engine:
         watch = self.config.watches[watch_id]
         started = self.clock.now()
         state = self.store.load_watch(watch_id)
-        live = {rid: r.fields for rid, r in state.records.items() if not r.removed}
+        live = Lazy(lambda: {rid: r.fields for rid, r in state.records.items() if not r.removed})
         http = self.http.for_poll(state.validators)
         ctx = WatchContext(watch_id, http, self.config.endpoints, live, state.since_complete)
         try:

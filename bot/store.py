@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -19,15 +19,39 @@ from .errors import DatabaseError
 from .http import Validator, ValidatorChanges
 from .models import Event
 
+V = TypeVar("V")
 SCHEMA_VERSION = 1
 Route = Callable[[Event], Iterable[tuple[str, datetime | None]]]
 """Where an event goes: (notifier id, digest time or None for now)."""
 KEEP_POLLS = 500
 
 
+class Lazy(Mapping[str, V]):
+    """A mapping loaded from the database on first use."""
+
+    def __init__(self, load: Callable[[], dict[str, V]]) -> None:
+        self._load = load
+        self._data: dict[str, V] | None = None
+
+    @property
+    def data(self) -> dict[str, V]:
+        if self._data is None:
+            self._data = self._load()
+        return self._data
+
+    def __getitem__(self, key: str) -> V:
+        return self.data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
 @dataclass(frozen=True)
 class WatchState:
-    records: dict[str, StoredRecord]
+    records: Mapping[str, StoredRecord]
     baselined: bool
     held_fingerprint: str | None
     held_count: int
@@ -130,11 +154,14 @@ class Store:
     # polls --------------------------------------------------------------------------------------
 
     def load_watch(self, watch_id: str) -> WatchState:
-        records = {
-            r["record_id"]: StoredRecord(json.loads(r["fields"]), r["revision"], r["missing"],
-                                         bool(r["removed"]))
-            for r in self.db.query("SELECT * FROM snapshots WHERE watch_id = ?", [watch_id])
-        }
+        """A watch's state; its records are read only if the poll needs them (a 304 does not)."""
+        def records() -> dict[str, StoredRecord]:
+            return {
+                rid: StoredRecord(json.loads(fields), revision, missing, bool(removed))
+                for rid, fields, revision, missing, removed in self.db.execute(
+                    "SELECT record_id, fields, revision, missing, removed FROM snapshots"
+                    " WHERE watch_id = ?", [watch_id])
+            }
         state = next(iter(self.db.query(
             "SELECT * FROM watch_state WHERE watch_id = ?", [watch_id])), None) or {}
         validators = {
@@ -142,7 +169,8 @@ class Store:
                                 r["content_type"])
             for r in self.db.query("SELECT * FROM http_cache WHERE watch_id = ?", [watch_id])
         }
-        return WatchState(records, bool(state.get("baselined_at")), state.get("held_fingerprint"),
+        return WatchState(Lazy(records), bool(state.get("baselined_at")),
+                          state.get("held_fingerprint"),
                           state.get("held_count") or 0, state.get("since_complete") or 0,
                           validators)
 
@@ -171,11 +199,12 @@ class Store:
                 for url in validators.dropped:
                     self.db.execute("DELETE FROM http_cache WHERE watch_id = ? AND url = ?",
                                     [outcome.watch_id, url])
-                self.db.table("http_cache").upsert_all(
-                    ({"watch_id": outcome.watch_id, "url": url, "etag": v.etag,
-                      "last_modified": v.last_modified, "link": v.link,
-                      "content_type": v.content_type, "body": v.body}
-                     for url, v in validators.fresh.items()), pk=("watch_id", "url"))
+                if validators.fresh:
+                    self.db.table("http_cache").upsert_all(
+                        ({"watch_id": outcome.watch_id, "url": url, "etag": v.etag,
+                          "last_modified": v.last_modified, "link": v.link,
+                          "content_type": v.content_type, "body": v.body}
+                         for url, v in validators.fresh.items()), pk=("watch_id", "url"))
             self._insert_poll(outcome, len(stored))
         return stored
 
@@ -226,15 +255,13 @@ class Store:
         n_records = self.db.execute(
             "SELECT count(*) FROM snapshots WHERE watch_id = ? AND removed = 0",
             [outcome.watch_id]).fetchone()[0]
-        self.db.table("polls").insert({
-            "watch_id": outcome.watch_id, "started_at": iso(outcome.started_at),
-            "finished_at": iso(outcome.finished_at), "ok": int(outcome.ok),
-            "held": int(outcome.held), "error": outcome.error, "note": outcome.note,
-            "n_records": n_records, "n_events": n_events,
-            "duration_ms": int((outcome.finished_at - outcome.started_at).total_seconds() * 1000),
-            "rate_limited_until": iso(outcome.rate_limited_until) if outcome.rate_limited_until
-            else None,
-        })
+        self.db.execute(  # plain SQL: this runs on every poll, the hot path of a warm pass
+            "INSERT INTO polls (watch_id, started_at, finished_at, ok, held, error, note,"
+            " n_records, n_events, duration_ms, rate_limited_until) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [outcome.watch_id, iso(outcome.started_at), iso(outcome.finished_at), int(outcome.ok),
+             int(outcome.held), outcome.error, outcome.note, n_records, n_events,
+             int((outcome.finished_at - outcome.started_at).total_seconds() * 1000),
+             iso(outcome.rate_limited_until) if outcome.rate_limited_until else None])
         self.db.execute(
             "DELETE FROM polls WHERE watch_id = ? AND id <= "
             "(SELECT id FROM polls WHERE watch_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
