@@ -4,6 +4,8 @@ the file, the entry and the key."""
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import logging
 import os
 import re
@@ -77,6 +79,12 @@ class WatchConfig:
     alert_after: int = DEFAULT_ALERT_AFTER
     announce_baseline: bool = False
     severity: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def options_fingerprint(self) -> str:
+        """Changes when the watch's options do, so stale HTTP validators are not reused."""
+        blob = json.dumps(self.options.model_dump(), sort_keys=True, default=str)  # secrets: ***
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def severity_of(self, kind: str) -> str:
         """The watch's override, else the kind's default."""

@@ -47,11 +47,14 @@ class Dispatcher:
 
     async def deliver_due(self) -> datetime | None:
         """Deliver every row that is due now; return when the next pending row falls due."""
-        due_times = []
-        for notifier in self.config.notifiers.values():
-            due_times.append(await self._drain(notifier, digest=False))
-            due_times.append(await self._drain(notifier, digest=True))
+        due_times = await asyncio.gather(*(self._drain_both(n)
+                                           for n in self.config.notifiers.values()))
         return min((d for d in due_times if d is not None), default=None)
+
+    async def _drain_both(self, notifier: NotifierConfig) -> datetime | None:
+        """Each notifier drains on its own, so one hanging chat cannot delay the others."""
+        due = [await self._drain(notifier, digest=False), await self._drain(notifier, digest=True)]
+        return min((d for d in due if d is not None), default=None)
 
     def _batch(self, notifier: NotifierConfig, batching: bool, digest: bool
                ) -> tuple[list[OutboxRow], datetime | None]:
@@ -129,6 +132,7 @@ class Dispatcher:
         targets = [n for n in names if n in self.config.notifiers and n != notifier_id]
         self.store.insert_events([health.notifier_failing(notifier_id, reason, now)],
                                  lambda event: [(n, None) for n in targets], now)
+        self.notify()
 
     def _count(self, notifier_id: str, outcome: str, n: int) -> None:
         if self.metrics:
@@ -155,7 +159,15 @@ class Dispatcher:
         """Deliver everything, waiting for retry-afters up to `max_wait` s in all (run --once).
         Returns the number of rows still pending."""
         deadline = self.clock.now() + timedelta(seconds=max_wait)
-        while (next_due := await self.deliver_due()) is not None and next_due <= deadline:
+        while True:
+            self.wake.clear()
+            next_due = await self.deliver_due()
+            if next_due is None:
+                if self.wake.is_set():  # rows were added during the pass (a health alert)
+                    continue
+                break
+            if next_due > deadline:
+                break
             await self.clock.sleep((next_due - self.clock.now()).total_seconds())
         return self.pending_count()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -80,24 +81,47 @@ class Engine:
         return slot.astimezone(UTC)
 
     async def poll(self, watch_id: str, *, dry_run: bool = False) -> PollResult:
-        """Poll once. Never raises for upstream trouble: a failure is a recorded, failed poll."""
+        """Poll once. Never raises: upstream trouble, a watcher bug or a full disk is a failed
+        poll with its reason, and nothing of it is half-written."""
         watch = self.config.watches[watch_id]
         started = self.clock.now()
-        state = self.store.load_watch(watch_id)
-        live = Lazy(lambda: {rid: r.fields for rid, r in state.records.items() if not r.removed})
-        http = self.http.for_poll(state.validators)
-        ctx = WatchContext(watch_id, http, self.config.endpoints, live, state.since_complete)
         try:
-            fetched = await watch.module.fetch(ctx, watch.options)
+            return await self._poll(watch, started, dry_run)
         except UpstreamRateLimited as exc:
             return self._failed(watch, started, exc.reason, dry_run, until=exc.until,
                                 host=exc.host)
         except WatcherError as exc:
             return self._failed(watch, started, exc.reason, dry_run)
+        except sqlite3.Error as exc:
+            return self._storage_failed(watch, started, exc)
         except Exception as exc:  # a watcher bug must not stop the other watches
             log.exception("watch %s: unexpected error in %s watcher", watch_id, watch.kind)
             return self._failed(watch, started, f"internal error: {type(exc).__name__}: {exc}",
                                 dry_run)
+
+    def _storage_failed(self, watch: WatchConfig, started: datetime,
+                        exc: sqlite3.Error) -> PollResult:
+        """The store refused the write (disk full, locked): the transaction rolled back whole;
+        record the failure if the store takes even that."""
+        reason = f"storage: {exc}"
+        log.error("watch %s: %s", watch.id, reason)
+        try:
+            self.store.record_failed_poll(
+                PollOutcome(watch.id, started, self.clock.now(), ok=False, error=reason))
+        except sqlite3.Error:
+            pass
+        return PollResult(watch.id, ok=False, error=reason)
+
+    async def _poll(self, watch: WatchConfig, started: datetime, dry_run: bool) -> PollResult:
+        watch_id = watch.id
+        state = self.store.load_watch(watch_id)
+        live = Lazy(lambda: {rid: r.fields for rid, r in state.records.items() if not r.removed})
+        options_fp = watch.options_fingerprint
+        # validators saved under other options (a new match, selector) could answer 304 for a
+        # result these options never saw: ask afresh once
+        http = self.http.for_poll(state.validators if state.options_fp == options_fp else {})
+        ctx = WatchContext(watch_id, http, self.config.endpoints, live, state.since_complete)
+        fetched = await watch.module.fetch(ctx, watch.options)
 
         if fetched.records is None:  # all 304: nothing to parse, nothing changed
             return self._commit(watch, started, {}, [], http.validator_changes(), dry_run,
@@ -128,9 +152,10 @@ class Engine:
                     if draft.kind not in getattr(watch.module, "EVENTS", EVENT_KINDS):
                         raise ValueError(f"{watch.kind} emitted undeclared event kind {draft.kind}")
                     events.append(Event(
-                        kind=draft.kind, watch_id=watch_id, subject=draft.subject,
-                        title=draft.title, url=draft.url, before=draft.before, after=draft.after,
-                        diff=draft.diff, detected_at=detected,
+                        kind=draft.kind, watch_id=watch_id, subject=str(draft.subject),
+                        title=str(draft.title), url=draft.url, before=draft.before,
+                        after=draft.after, diff=[str(line) for line in draft.diff],
+                        detected_at=detected,
                         dedup_key=dedup_key(draft.kind, watch_id, draft.subject, draft.before,
                                             draft.after, change.revision),
                         severity=watch.severity_of(draft.kind)))
@@ -156,8 +181,8 @@ class Engine:
         outcome = PollOutcome(watch.id, started, self.clock.now(), ok=True, note=note,
                               complete=complete)
         stored = self.store.commit_poll(outcome, upserts=upserts, events=events,
-                                        route=self.route,
-                                        validators=validators)
+                                        route=self.route, validators=validators,
+                                        options_fp=watch.options_fingerprint)
         if self.metrics:
             self.metrics.polls.labels(watch.id, "ok").inc()
             for event in stored:

@@ -145,6 +145,9 @@ async def run_forever(app: App, stop: asyncio.Event | None = None) -> None:
         app.running = False
         await server.stop()
         scheduler.shutdown(wait=False)
+        # a job task cancelled before it started reaches APScheduler's own logger as an error;
+        # nothing ran, nothing was written: it is not news at shutdown
+        logging.getLogger("apscheduler.executors").setLevel(logging.CRITICAL)
         pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in pending:
             task.cancel()

@@ -57,6 +57,7 @@ class WatchState:
     held_count: int
     since_complete: int
     validators: dict[str, Validator]
+    options_fp: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class Store:
             pk=("watch_id", "record_id"), if_not_exists=True)
         db.table("watch_state").create(
             {"watch_id": str, "baselined_at": str, "held_fingerprint": str, "held_count": int,
-             "since_complete": int},
+             "since_complete": int, "options_fp": str},
             pk="watch_id", if_not_exists=True)
         db.table("polls").create(
             {"id": int, "watch_id": str, "started_at": str, "finished_at": str, "ok": int,
@@ -162,21 +163,26 @@ class Store:
                     "SELECT record_id, fields, revision, missing, removed FROM snapshots"
                     " WHERE watch_id = ?", [watch_id])
             }
-        state = next(iter(self.db.query(
-            "SELECT * FROM watch_state WHERE watch_id = ?", [watch_id])), None) or {}
+        row = self.db.execute(
+            "SELECT baselined_at, held_fingerprint, held_count, since_complete, options_fp"
+            " FROM watch_state WHERE watch_id = ?", [watch_id]).fetchone()
+        state = dict(zip(("baselined_at", "held_fingerprint", "held_count", "since_complete",
+                          "options_fp"), row or (None,) * 5, strict=True))
         validators = {
-            r["url"]: Validator(r["etag"], r["last_modified"], r["body"], r["link"],
-                                r["content_type"])
-            for r in self.db.query("SELECT * FROM http_cache WHERE watch_id = ?", [watch_id])
+            url: Validator(etag, modified, body, link, content_type)
+            for url, etag, modified, body, link, content_type in self.db.execute(
+                "SELECT url, etag, last_modified, body, link, content_type FROM http_cache"
+                " WHERE watch_id = ?", [watch_id])
         }
         return WatchState(Lazy(records), bool(state.get("baselined_at")),
                           state.get("held_fingerprint"),
                           state.get("held_count") or 0, state.get("since_complete") or 0,
-                          validators)
+                          validators, state.get("options_fp"))
 
     def commit_poll(self, outcome: PollOutcome, *, upserts: dict[str, StoredRecord],
                     events: list[Event], route: Route,
-                    validators: ValidatorChanges | None) -> list[Event]:
+                    validators: ValidatorChanges | None,
+                    options_fp: str | None = None) -> list[Event]:
         """Write one accepted poll atomically; returns the events that were new (not replays)."""
         now = iso(outcome.finished_at)
         with self.db.atomic():
@@ -190,11 +196,13 @@ class Store:
             stored = self._insert_events(events, route, outcome.finished_at)
             self.db.execute(
                 "INSERT INTO watch_state (watch_id, baselined_at, held_fingerprint, held_count,"
-                " since_complete) VALUES (?, ?, NULL, 0, ?) ON CONFLICT(watch_id) DO UPDATE SET"
-                " baselined_at = coalesce(baselined_at, excluded.baselined_at),"
+                " since_complete, options_fp) VALUES (?, ?, NULL, 0, ?, ?) ON CONFLICT(watch_id)"
+                " DO UPDATE SET baselined_at = coalesce(baselined_at, excluded.baselined_at),"
                 " held_fingerprint = NULL, held_count = 0, since_complete = CASE WHEN ? THEN 0"
-                " ELSE coalesce(since_complete, 0) + 1 END",
-                [outcome.watch_id, now, 0 if outcome.complete else 1, outcome.complete])
+                " ELSE coalesce(since_complete, 0) + 1 END,"
+                " options_fp = coalesce(excluded.options_fp, options_fp)",
+                [outcome.watch_id, now, 0 if outcome.complete else 1, options_fp,
+                 outcome.complete])
             if validators is not None:
                 for url in validators.dropped:
                     self.db.execute("DELETE FROM http_cache WHERE watch_id = ? AND url = ?",

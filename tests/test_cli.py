@@ -96,7 +96,11 @@ def test_second_instance_on_the_same_database_exits_3(github: FakeGitHub, tmp_pa
     finally:
         first.send_signal(signal.SIGTERM)
         held.release()
-        first.communicate(timeout=TIMEOUT)
+        try:
+            first.communicate(timeout=TIMEOUT)
+        finally:
+            if first.poll() is None:
+                first.kill()
 
 
 def test_sigterm_during_a_poll_leaves_the_store_consistent(github: FakeGitHub,
@@ -114,6 +118,9 @@ def test_sigterm_during_a_poll_leaves_the_store_consistent(github: FakeGitHub,
         _, err = proc.communicate(timeout=TIMEOUT)
     finally:
         held.release()
+        if proc.poll() is None:  # never leave a bot running behind a failed assertion
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     db = sqlite3.connect(tmp_path / "rw.db")

@@ -287,3 +287,43 @@ async def test_held_poll_keeps_no_validators_so_the_next_poll_rereads(
     second = await app.engine.poll("org")
     assert second.held and second.error == "shrink held (3 → 0 records)"
     assert [r.status for r in github.requests] == [200]
+
+
+async def test_a_full_disk_is_a_failed_poll_with_its_reason_and_nothing_half_written(
+        github: FakeGitHub, make_app: MakeApp) -> None:
+    seed(github)
+    app = make_app(org_config(github))
+    await app.engine.poll("org")
+    github.add_repo("deepseek-ai", "DeepSeek-V4", description="x" * 50_000)
+    pages = app.store.db.execute("PRAGMA page_count").fetchone()[0]
+    app.store.db.execute(f"PRAGMA max_page_count = {pages}")  # no room to grow
+    result = await app.engine.poll("org")
+    assert not result.ok and result.error and result.error.startswith("storage: ")
+    assert kinds(app) == [] and app.health().watch("org").records == 3  # type: ignore[union-attr]
+    app.store.db.execute("PRAGMA max_page_count = 1073741823")  # space returns
+    assert [e.kind for e in (await app.engine.poll("org")).events] == ["github.repo_created"]
+
+
+async def test_a_body_of_the_wrong_types_is_a_failed_poll_not_a_crash(
+        github: FakeGitHub, make_app: MakeApp) -> None:
+    seed(github)
+    app = make_app(org_config(github))
+    await app.engine.poll("org")
+    github.add_repo("deepseek-ai", "weird", full_name=["not", "a", "string"])
+    result = await app.engine.poll("org")
+    assert not result.ok and "not a list of repositories" in (result.error or "")
+    assert kinds(app) == []
+
+
+async def test_changed_options_ask_afresh_instead_of_trusting_old_validators(
+        github: FakeGitHub, make_app: MakeApp, write_config) -> None:  # type: ignore[no-untyped-def]
+    seed(github)
+    app = make_app(org_config(github, full_every=12))
+    await app.engine.poll("org")
+    await app.engine.poll("org")
+    assert github.requests[-1].status == 304
+    app.store.close()
+    narrowed = make_app(org_config(github, extra='match = "repo-1"', full_every=12))
+    github.clear_requests()
+    await narrowed.engine.poll("org")
+    assert [r.status for r in github.requests] == [200]

@@ -69,9 +69,10 @@ async def fetch(ctx: WatchContext, opts: Options) -> Fetched:
 
 
 def _repos(body: Any) -> list[dict[str, Any]]:
-    if not isinstance(body, list) or not all(isinstance(r, dict) and "id" in r and "name" in r
-                                             for r in body):
-        raise ParseError("GitHub repo listing is not a list of repositories")
+    if not isinstance(body, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("id"), int) and isinstance(r.get("name"), str)
+            and isinstance(r.get("full_name", ""), str) for r in body):
+        raise ParseError("GitHub repo listing is not a list of repositories (id, name, full_name)")
     return body
 
 
