@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -124,8 +124,12 @@ class Engine:
         fetched = await watch.module.fetch(ctx, watch.options)
 
         if fetched.records is None:  # all 304: nothing to parse, nothing changed
-            return self._commit(watch, started, {}, [], http.validator_changes(), dry_run,
-                                complete=False, note=fetched.note, baseline=False)
+            if not (fetched.complete and state.since_complete == 0):
+                return self._commit(watch, started, {}, [], http.validator_changes(), dry_run,
+                                    complete=False, note=fetched.note, baseline=False)
+            # the same complete listing again: what was missing from it is missing twice now
+            fetched = replace(fetched, records={
+                rid: r.fields for rid, r in state.records.items() if not r.removed and not r.missing})
 
         reason = None if fetched.trusted else shrink_reason(state.records, fetched.records,
                                                              complete=fetched.complete)

@@ -27,8 +27,11 @@ class Fetched:
     real, not a glitch, so the shrink guard does not hold it; removals still need two polls."""
 
     @classmethod
-    def not_modified(cls) -> Fetched:
-        return cls(records=None)
+    def not_modified(cls, *, complete: bool = False) -> Fetched:
+        """Nothing changed upstream. `complete=True`: the whole listing is as at the last
+        accepted complete poll, so records missing then are still missing (they count toward
+        removal); `False`: only part of it was checked."""
+        return cls(records=None, complete=complete)
 
 
 ChangeType = Literal["added", "changed", "removed"]

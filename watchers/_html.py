@@ -51,9 +51,9 @@ class PageOptions(BaseOptions):
 
 
 async def get_markup(ctx: WatchContext, opts: PageOptions) -> Page:
-    """The page, refused with a reason when it is too big or is not HTML/XML. A 304 is parsed
-    like a 200: the stored body is the one the last accepted snapshot came from, and options
-    may have changed since, so the records are rebuilt rather than assumed."""
+    """The page, refused with a reason when it is too big or is not HTML/XML. A 304 means the
+    page and the options are as at the last accepted poll (the engine forgets validators when
+    a watch's options change), so the watchers skip parsing it."""
     page = await ctx.http.get(opts.url, max_bytes=opts.max_mb * 1_000_000)
     media = page.content_type
     if media in HTML_TYPES or media in XML_TYPES or media.endswith("+xml"):

@@ -37,6 +37,8 @@ class Options(_html.PageOptions):
 
 async def fetch(ctx: WatchContext, opts: Options) -> Fetched:
     page = await _html.get_markup(ctx, opts)
+    if page.not_modified:  # the engine drops validators when the options change
+        return Fetched.not_modified()
     soup = _html.parse(page.text)
     _html.drop_footnotes(soup)
     if opts.entry:

@@ -39,6 +39,8 @@ class Options(_html.PageOptions):
 
 async def fetch(ctx: WatchContext, opts: Options) -> Fetched:
     page = await _html.get_markup(ctx, opts)
+    if page.not_modified:  # the engine drops validators when the options change
+        return Fetched.not_modified(complete=True)
     soup = _html.parse(page.text)
     table = _html.select_one(soup, opts.table, opts.url)
     if table.name != "table":

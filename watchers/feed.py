@@ -26,6 +26,8 @@ class Options(_html.PageOptions):
 
 async def fetch(ctx: WatchContext, opts: Options) -> Fetched:
     page = await _html.get_markup(ctx, opts)
+    if page.not_modified:  # the engine drops validators when the options change
+        return Fetched.not_modified()
     root = _xml(page.text, opts.url, page.content_type)
     kind = _local(root.tag)
     if kind == "feed":

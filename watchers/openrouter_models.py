@@ -49,6 +49,8 @@ async def fetch(ctx: WatchContext, opts: Options) -> Fetched:
     base = f"{ctx.endpoints.openrouter}/api/v1"
     # the default lists text-output models only: an image model would look delisted
     page = await ctx.http.get(f"{base}/models", {"output_modalities": "all"}, max_bytes=MAX_LIST_BYTES)
+    if page.not_modified and not opts.providers:  # options unchanged too (see WatchConfig)
+        return Fetched.not_modified(complete=True)
     listing = _models(page.json())
     records = {m["id"]: normalise(m) for m in listing if cat.wanted(m["id"], opts.match, opts.exclude)}
     note = f"{len(records)} of {len(listing)} models match"
@@ -70,7 +72,7 @@ async def fetch(ctx: WatchContext, opts: Options) -> Fetched:
                 records[model_id]["providers"] = cat.two_misses(previous, answer)
         if unknown:
             note += f"; no endpoints for {', '.join(unknown)}"
-    # a 304 is parsed from the stored body all the same: the options (match) may have changed since
+    # with providers, a 304 list still needs the endpoints read: parse the stored body
     return Fetched(records, complete=True, note=note)
 
 

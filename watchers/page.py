@@ -36,6 +36,8 @@ class Options(_html.PageOptions):
 
 async def fetch(ctx: WatchContext, opts: Options) -> Fetched:
     page = await _html.get_markup(ctx, opts)
+    if page.not_modified:  # the engine drops validators when the options change
+        return Fetched.not_modified(complete=True)
     soup = _html.parse(page.text)
     title = _html.clean(soup.title.get_text()) if soup.title else ""
     for selector in opts.ignore:
