@@ -154,6 +154,9 @@ class HttpClient:
             declared = response.headers.get("content-length", "")
             if max_bytes and declared.isdigit() and int(declared) > max_bytes:
                 raise _too_large(shown, max_bytes)
+            if declared.isdigit() and "content-encoding" not in response.headers:
+                await response.aread()  # size known and within the limit: the fast path
+                return response
             chunks, size = [], 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)

@@ -186,13 +186,15 @@ class Store:
         """Write one accepted poll atomically; returns the events that were new (not replays)."""
         now = iso(outcome.finished_at)
         with self.db.atomic():
-            if upserts:
-                self.db.table("snapshots").upsert_all(
-                    ({"watch_id": outcome.watch_id, "record_id": rid,
-                      "fields": json.dumps(r.fields, sort_keys=True), "revision": r.revision,
-                      "missing": r.missing, "removed": int(r.removed), "updated_at": now}
-                     for rid, r in upserts.items()),
-                    pk=("watch_id", "record_id"))
+            if upserts:  # plain SQL: sqlite-utils' upsert_all re-reads the schema on every call
+                self.db.conn.executemany(
+                    "INSERT INTO snapshots (watch_id, record_id, fields, revision, missing,"
+                    " removed, updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(watch_id, record_id)"
+                    " DO UPDATE SET fields = excluded.fields, revision = excluded.revision,"
+                    " missing = excluded.missing, removed = excluded.removed,"
+                    " updated_at = excluded.updated_at",
+                    [(outcome.watch_id, rid, json.dumps(r.fields, sort_keys=True), r.revision,
+                      r.missing, int(r.removed), now) for rid, r in upserts.items()])
             stored = self._insert_events(events, route, outcome.finished_at)
             self.db.execute(
                 "INSERT INTO watch_state (watch_id, baselined_at, held_fingerprint, held_count,"
@@ -207,12 +209,11 @@ class Store:
                 for url in validators.dropped:
                     self.db.execute("DELETE FROM http_cache WHERE watch_id = ? AND url = ?",
                                     [outcome.watch_id, url])
-                if validators.fresh:
-                    self.db.table("http_cache").upsert_all(
-                        ({"watch_id": outcome.watch_id, "url": url, "etag": v.etag,
-                          "last_modified": v.last_modified, "link": v.link,
-                          "content_type": v.content_type, "body": v.body}
-                         for url, v in validators.fresh.items()), pk=("watch_id", "url"))
+                self.db.conn.executemany(
+                    "INSERT OR REPLACE INTO http_cache (watch_id, url, etag, last_modified, link,"
+                    " content_type, body) VALUES (?,?,?,?,?,?,?)",
+                    [(outcome.watch_id, url, v.etag, v.last_modified, v.link, v.content_type,
+                      v.body) for url, v in validators.fresh.items()])
             self._insert_poll(outcome, len(stored))
         return stored
 
@@ -252,10 +253,10 @@ class Store:
             if cursor.rowcount != 1:
                 continue
             event_id = cursor.lastrowid
-            self.db.table("outbox").insert_all(
-                {"event_id": event_id, "notifier_id": n, "state": "pending", "attempts": 0,
-                 "next_at": iso(when or at), "digest": int(when is not None)}
-                for n, when in route(event))
+            self.db.conn.executemany(
+                "INSERT INTO outbox (event_id, notifier_id, state, attempts, next_at, digest)"
+                " VALUES (?, ?, 'pending', 0, ?, ?)",
+                [(event_id, n, iso(when or at), int(when is not None)) for n, when in route(event)])
             stored.append(replace(event, id=event_id))
         return stored
 
