@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import sqlite3
 from datetime import datetime, timedelta
 
 from . import health
@@ -23,6 +24,7 @@ from .store import OutboxRow, Store
 
 log = logging.getLogger(__name__)
 
+STORAGE_PAUSE = 30.0
 BASE_BACKOFF = 10.0
 MAX_BACKOFF = 3600.0
 
@@ -142,7 +144,11 @@ class Dispatcher:
         """Deliver until `stop`, sleeping on the wake event or the next due time, never polling."""
         while not stop.is_set():
             self.wake.clear()
-            next_due = await self.deliver_due()
+            try:
+                next_due = await self.deliver_due()
+            except sqlite3.Error as exc:  # disk full or locked: pause, never lose the loop
+                log.error("delivery paused for %.0f s: storage: %s", STORAGE_PAUSE, exc)
+                next_due = self.clock.now() + timedelta(seconds=STORAGE_PAUSE)
             timeout = None
             if next_due is not None:
                 timeout = max(0.0, (next_due - self.clock.now()).total_seconds())
