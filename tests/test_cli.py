@@ -315,3 +315,22 @@ def test_check_config_probe_reports_failing_watches(github: FakeGitHub, tmp_path
     assert done.returncode == 1
     assert "org: ok" in done.stdout and "typo: FAILED: HTTP 404" in done.stdout
     assert not (tmp_path / "rw.db").exists()  # a probe stores nothing
+
+
+def test_overdue_watches_at_start_up_are_spread_not_fired_at_once(github: FakeGitHub,
+                                                                   tmp_path: Path) -> None:
+    watches = "".join(f'[watches.w{i:03d}]\nkind = "github_org"\norg = "org{i}"\n' for i in range(100))
+    config = tmp_path / "many.toml"
+    config.write_text(f'[settings]\ndatabase = "rw.db"\ninterval = "20s"\n'
+                      f'[endpoints]\ngithub = "{github.url}"\n{watches}'
+                      '[notifiers.stdout]\nkind = "console"\n')
+    proc = start(config, "run")
+    try:
+        arrivals = sorted(r.at for r in github.wait_for_requests(100, timeout=TIMEOUT)[:100])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=TIMEOUT)
+    # a tenth of the 20 s interval: the 100 first polls spread over about 2 s, not one burst
+    assert arrivals[-1] - arrivals[0] >= 1.5
+    busiest = max(sum(1 for t in arrivals if s <= t < s + 0.25) for s in arrivals)
+    assert busiest <= 30

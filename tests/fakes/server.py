@@ -107,6 +107,7 @@ class ThreadedServer:
         self.connections_opened = 0
         self.bytes_sent = 0
         self.lock = threading.Lock()
+        self._recorded = threading.Condition(self.lock)
         self._requests: list[RecordedRequest] = []
         self._holds: list[Held] = []
         self._thread: threading.Thread | None = None
@@ -159,6 +160,13 @@ class ThreadedServer:
     @property
     def requests(self) -> list[RecordedRequest]:
         with self.lock:
+            return list(self._requests)
+
+    def wait_for_requests(self, n: int, timeout: float = 10.0) -> list[RecordedRequest]:
+        """Block until `n` requests were recorded (no polling); raises TimeoutError."""
+        with self._recorded:
+            if not self._recorded.wait_for(lambda: len(self._requests) >= n, timeout):
+                raise TimeoutError(f"{len(self._requests)} of {n} requests after {timeout}s")
             return list(self._requests)
 
     def clear_requests(self) -> None:
@@ -306,6 +314,7 @@ class ThreadedServer:
         )
         with self.lock:
             self._requests.append(record)
+            self._recorded.notify_all()
 
     async def _control(self, request: web.Request) -> web.Response:
         op = request.match_info["op"]
