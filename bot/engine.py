@@ -13,7 +13,7 @@ from . import health
 from .clock import Clock
 from .config import Config, WatchConfig
 from .diff import StoredRecord, diff, fingerprint, shrink_reason
-from .errors import UpstreamRateLimited, WatcherError
+from .errors import ParseError, UpstreamRateLimited, WatcherError
 from .events import EVENT_KINDS, SEVERITY_RANK
 from .http import HttpClient, ValidatorChanges
 from .metrics import Metrics
@@ -121,7 +121,14 @@ class Engine:
         # result these options never saw: ask afresh once
         http = self.http.for_poll(state.validators if state.options_fp == options_fp else {})
         ctx = WatchContext(watch_id, http, self.config.endpoints, live, state.since_complete)
-        fetched = await watch.module.fetch(ctx, watch.options)
+        try:
+            fetched = await watch.module.fetch(ctx, watch.options)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            # nearly always an upstream that changed its answer's shape; the traceback is for -v
+            log.debug("watch %s: %s reading the answer", watch_id, type(exc).__name__,
+                      exc_info=True)
+            raise ParseError(f"unexpected answer from upstream ({type(exc).__name__}: "
+                             f"{str(exc)[:200]})") from None
 
         if fetched.records is None:  # all 304: nothing to parse, nothing changed
             if not (fetched.complete and state.since_complete == 0):

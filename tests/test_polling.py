@@ -327,3 +327,15 @@ async def test_changed_options_ask_afresh_instead_of_trusting_old_validators(
     github.clear_requests()
     await narrowed.engine.poll("org")
     assert [r.status for r in github.requests] == [200]
+
+
+async def test_an_answer_of_an_unexpected_shape_is_a_failed_poll_saying_so(
+        github: FakeGitHub, make_app: MakeApp) -> None:
+    github.add_org("deepseek-ai")
+    github.add_repo("deepseek-ai", "DeepEP")
+    app = make_app(f'[endpoints]\ngithub = "{github.url}"\n[watches.rel]\nkind = "github_releases"\n'
+                   'repo = "deepseek-ai/DeepEP"\n[notifiers.stdout]\nkind = "console"\n')
+    github.fail_next(1, status=200, path_contains="/releases",  # an asset without a name
+                     body=[{"id": 1, "tag_name": "v1.0", "assets": [{"size": 5}]}])
+    result = await app.engine.poll("rel")
+    assert not result.ok and (result.error or "").startswith("unexpected answer from upstream")
