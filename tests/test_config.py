@@ -168,3 +168,13 @@ def test_discord_mention_must_be_a_role_or_user(write_config: Write) -> None:
     text = '[notifiers.d]\nkind = "discord_webhook"\nurl = "${RW_HOOK}"\nmention = "@everyone"\n'
     [line] = errors_of(write_config, text, {"RW_HOOK": HOOK})
     assert "notifiers.d: key 'mention': must be a role mention" in line
+
+
+def test_every_toml_example_in_the_readme_is_a_valid_config(write_config: Write) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```toml\n")[1:]]
+    assert len(blocks) >= 3  # the configuration reference, Hub and catalogs, docs pages
+    env = {"RW_DISCORD_WEBHOOK_URL": HOOK, "RW_DEEPSEEK_API_KEY": "sk-readme-example-key"}
+    for block in blocks:
+        text = block if "[notifiers." in block else block + '\n[notifiers.stdout]\nkind = "console"\n'
+        load_config(write_config(text), environ=env)
