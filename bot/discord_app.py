@@ -19,9 +19,11 @@ RECONNECT_AFTER = 300.0
 
 
 def register(tree: app_commands.CommandTree[discord.Client], *, health: Callable[[], Health],
-             watches: list[str], opts: BotOptions, poll: Callable[[str], Awaitable[str]],
+             watches: Callable[[], list[str]], opts: BotOptions,
+             poll: Callable[[str], Awaitable[str]],
              timezone: str = "UTC") -> None:
-    """Add /status and /poll to a command tree (separate from the client, so tests can call it)."""
+    """Add /status and /poll to a command tree (separate from the client, so tests can call it).
+    `watches` is asked each time, so a SIGHUP reload shows in autocomplete."""
 
     @tree.command(name="status", description="Is releasewatch healthy? Every watch, or one.")
     @app_commands.describe(watch="show one watch in detail")
@@ -34,7 +36,7 @@ def register(tree: app_commands.CommandTree[discord.Client], *, health: Callable
     @status.autocomplete("watch")
     async def watch_names(interaction: discord.Interaction,
                           current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=w, value=w) for w in watches
+        return [app_commands.Choice(name=w, value=w) for w in watches()
                 if current.lower() in w.lower()][:25]
 
     @tree.command(name="poll", description="Poll one watch now (admins only).")
@@ -44,7 +46,7 @@ def register(tree: app_commands.CommandTree[discord.Client], *, health: Callable
             await interaction.response.send_message("Not allowed: only admins can poll.",
                                                     ephemeral=True)
             return
-        if watch not in watches:
+        if watch not in watches():
             await interaction.response.send_message(f"No watch named {watch!r}.", ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)

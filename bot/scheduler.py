@@ -135,7 +135,8 @@ async def run_forever(app: App, stop: asyncio.Event | None = None) -> None:
     for notifier in app.config.notifiers.values():
         if isinstance(notifier.options, BotOptions):  # the bot that posts also answers /status
             asyncio.create_task(serve(partial(StatusBot, notifier.options, health=app.health,
-                                              watches=list(app.config.watches), poll=server.poll,
+                                              watches=lambda: list(app.config.watches),
+                                              poll=server.poll,
                                               timezone=app.config.settings.timezone), stop))
             break
     try:

@@ -54,7 +54,8 @@ def tree_for(app: App, admins: list[str] | None = None, public: bool = False
     async def poll(watch: str) -> str:
         result = await app.engine.poll(watch)
         return f"{watch}: polled, {len(result.events)} new event(s)"
-    register(tree, health=app.health, watches=list(app.config.watches), opts=opts, poll=poll)
+    register(tree, health=app.health, watches=lambda: list(app.config.watches), opts=opts,
+             poll=poll)
     return tree
 
 
