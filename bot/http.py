@@ -28,7 +28,7 @@ MAX_BODY_BYTES = 5_000_000
 RETRY_STATUSES = frozenset({500, 502, 503, 504, 408})
 _RATE_MESSAGES = ("api rate limit exceeded", "you have exceeded a secondary rate limit",
                   "you have triggered an abuse detection")
-_HF_RATELIMIT = re.compile(r"r=(\d+)\s*;\s*t=(\d+)")
+_HF_RATELIMIT = re.compile(r'(?:"([\w-]+)"\s*;\s*)?r=(\d+)\s*;\s*t=(\d+)')
 _CHARSET = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -101,7 +101,11 @@ class HttpClient:
         await self._client.aclose()
 
     def blocked_until(self, url: str) -> datetime | None:
-        until = self._blocked_until.get(_host(url))
+        """When the host (or the host's bucket this URL draws on) may be asked again."""
+        host = _host(url)
+        until = max((t for t in (self._blocked_until.get(host),
+                                 self._blocked_until.get(f"{host}|{_bucket(url)}")) if t),
+                    default=None)
         return until if until and until > self.clock.now() else None
 
     def for_poll(self, validators: dict[str, Validator] | None = None) -> PollHttp:
@@ -183,10 +187,14 @@ class HttpClient:
         return self._host_limits[host]
 
     def _note_rate_limit(self, host: str, response: httpx.Response) -> None:
-        """Remember when a host said stop, so no request goes out before its reset."""
+        """Remember when a host said stop, so no request goes out before its reset. The Hub
+        names its bucket (api, resolvers, pages): a spent file-download bucket does not stop
+        listings."""
         until = _rate_limit_until(response, self.clock.now())
         if until is not None:
-            self._blocked_until[host] = until
+            named = _HF_RATELIMIT.search(response.headers.get("ratelimit", ""))
+            bucket = named.group(1) if named and named.group(1) else None
+            self._blocked_until[f"{host}|{bucket}" if bucket else host] = until
             log.info("%s rate limit reached; pausing requests until %s UTC", host,
                      f"{until:%H:%M:%S}")
             if response.status_code in (403, 429):
@@ -272,6 +280,14 @@ def _too_large(shown_url: str, max_bytes: int) -> ParseError:
     return ParseError(f"body of {shown_url} is over the {max_bytes // 1_000_000} MB limit")
 
 
+def _bucket(url: str) -> str:
+    """The Hub's rate-limit bucket a URL draws on."""
+    path = urlsplit(url).path
+    if "/resolve/" in path:
+        return "resolvers"
+    return "api" if path.startswith("/api/") else "pages"
+
+
 def _host(url: str) -> str:
     return urlsplit(url).netloc
 
@@ -287,7 +303,7 @@ def _rate_limit_until(response: httpx.Response, now: datetime) -> datetime | Non
     remaining, reset = headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset")
     hf = _HF_RATELIMIT.search(headers.get("ratelimit", ""))
     if hf:
-        remaining, reset_in = hf.group(1), int(hf.group(2))
+        remaining, reset_in = hf.group(2), int(hf.group(3))
     limited = status == 429 or (status == 403 and (remaining == "0" or _says_rate_limited(response)))
     if not limited and remaining != "0":
         return None

@@ -264,3 +264,20 @@ async def test_config_behind_a_cdn_redirect_is_read(hub: FakeHub, make_app: Make
     await app.engine.poll("hf")
     assert [r.status for r in hub.requests][-2:] == [302, 200]
     assert record(app, RID)["context_window"] == 163_840
+
+
+async def test_a_spent_download_bucket_does_not_stop_the_api_bucket(hub: FakeHub,
+                                                                    make_app: MakeApp) -> None:
+    add_v3(hub, config=False)
+    app = make_app(v4_config(hub))
+    await app.engine.poll("hf")
+    hub.put_files(V4, {"config.json": v3_config()})  # a new commit: config.json must be read
+    hub.exhaust_rate_limit(bucket="resolvers", retry_after=300)
+    limited = await app.engine.poll("hf")
+    assert not limited.ok and "rate limited" in (limited.error or "")
+    hub.clear_requests()
+    again = await app.engine.poll("hf")
+    assert not again.ok
+    paths = [r.path for r in hub.requests]
+    assert any(p.startswith("/api/models/") for p in paths)  # the api bucket is still asked
+    assert not any("/resolve/" in p for p in paths)  # the spent bucket is not
