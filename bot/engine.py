@@ -46,6 +46,7 @@ class Engine:
         self.config, self.store, self.http, self.clock = config, store, http, clock
         self.on_commit, self.metrics = on_commit, metrics
         self._failing: set[str] = set()
+        self._streaks: dict[str, tuple[int, datetime | None]] = {}
 
     def route(self, event: Event) -> list[tuple[str, datetime | None]]:
         """Where an event goes and when: health alerts to `alerts_to`; content by the watch's
@@ -99,10 +100,18 @@ class Engine:
             return self._failed(watch, started, f"internal error: {type(exc).__name__}: {exc}",
                                 dry_run)
 
+    def _streak(self, watch_id: str) -> tuple[int, datetime | None]:
+        """Failed polls in a row and when they began: read once, then kept here (this process
+        is the database's only writer)."""
+        if watch_id not in self._streaks:
+            self._streaks[watch_id] = self.store.failures_in_a_row(watch_id)
+        return self._streaks[watch_id]
+
     def _storage_failed(self, watch: WatchConfig, started: datetime,
                         exc: sqlite3.Error) -> PollResult:
         """The store refused the write (disk full, locked): the transaction rolled back whole;
         record the failure if the store takes even that."""
+        self._streaks.pop(watch.id, None)
         reason = f"storage: {exc}"
         log.error("watch %s: %s", watch.id, reason)
         try:
@@ -185,7 +194,7 @@ class Engine:
                 complete: bool, note: str | None, baseline: bool) -> PollResult:
         if dry_run:
             return PollResult(watch.id, ok=True, baseline=baseline, events=events)
-        fails, since = self.store.failures_in_a_row(watch.id)
+        fails, since = self._streak(watch.id)
         if since and fails >= watch.alert_after:
             events = [*events, health.watch_recovered(watch.id, since, len(events),
                                                       self.clock.now())]
@@ -194,6 +203,7 @@ class Engine:
         stored = self.store.commit_poll(outcome, upserts=upserts, events=events,
                                         route=self.route, validators=validators,
                                         options_fp=watch.options_fingerprint)
+        self._streaks[watch.id] = (0, None)
         if self.metrics:
             self.metrics.polls.labels(watch.id, "ok").inc()
             for event in stored:
@@ -217,7 +227,7 @@ class Engine:
         watch_id, now = watch.id, self.clock.now()
         if dry_run:
             return PollResult(watch_id, ok=False, error=reason, held=held is not None)
-        fails, since = self.store.failures_in_a_row(watch_id)
+        fails, since = self._streak(watch_id)
         alerts = []
         if fails + 1 == watch.alert_after:
             alerts.append(health.watch_failing(watch_id, since or started, fails + 1, reason, now))
@@ -228,6 +238,7 @@ class Engine:
                         rate_limited_until=until),
             held_fingerprint=held[0] if held else None, held_count=held[1] if held else 0,
             events=alerts, route=self.route)
+        self._streaks[watch_id] = (fails + 1, since or started)
         if self.metrics:
             self.metrics.polls.labels(watch_id, "held" if held else "failed").inc()
         if watch_id not in self._failing:  # log on the change of state, not on every poll

@@ -24,6 +24,8 @@ SCHEMA_VERSION = 1
 Route = Callable[[Event], Iterable[tuple[str, datetime | None]]]
 """Where an event goes: (notifier id, digest time or None for now)."""
 KEEP_POLLS = 500
+PRUNE_EVERY = 64
+"""Poll rows per watch are capped at about KEEP_POLLS, checked on one insert in PRUNE_EVERY."""
 
 
 class Lazy(Mapping[str, V]):
@@ -264,17 +266,18 @@ class Store:
         n_records = self.db.execute(
             "SELECT count(*) FROM snapshots WHERE watch_id = ? AND removed = 0",
             [outcome.watch_id]).fetchone()[0]
-        self.db.execute(  # plain SQL: this runs on every poll, the hot path of a warm pass
+        cursor = self.db.execute(  # plain SQL: every poll runs this, the warm pass's hot path
             "INSERT INTO polls (watch_id, started_at, finished_at, ok, held, error, note,"
             " n_records, n_events, duration_ms, rate_limited_until) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [outcome.watch_id, iso(outcome.started_at), iso(outcome.finished_at), int(outcome.ok),
              int(outcome.held), outcome.error, outcome.note, n_records, n_events,
              int((outcome.finished_at - outcome.started_at).total_seconds() * 1000),
              iso(outcome.rate_limited_until) if outcome.rate_limited_until else None])
-        self.db.execute(
-            "DELETE FROM polls WHERE watch_id = ? AND id <= "
-            "(SELECT id FROM polls WHERE watch_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-            [outcome.watch_id, outcome.watch_id, KEEP_POLLS])
+        if (cursor.lastrowid or 0) % PRUNE_EVERY == 0:  # the cap walks KEEP_POLLS index entries
+            self.db.execute(
+                "DELETE FROM polls WHERE watch_id = ? AND id <= "
+                "(SELECT id FROM polls WHERE watch_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                [outcome.watch_id, outcome.watch_id, KEEP_POLLS])
 
     # outbox -------------------------------------------------------------------------------------
 
