@@ -140,6 +140,11 @@ class Config:
     source: Path | None = None
     """The file read (`path` is how it is shown); SIGHUP reads it again."""
 
+    def alert_targets(self, exclude: str | None = None) -> list[str]:
+        """Where health alerts go: `settings.alerts_to`, else every notifier (but `exclude`)."""
+        names = self.settings.alerts_to or tuple(self.notifiers)
+        return [n for n in names if n in self.notifiers and n != exclude]
+
 
 def default_config_path() -> Path:
     return Path(str(resources.files("bot") / "default.toml"))

@@ -130,8 +130,7 @@ class Dispatcher:
             return
         now = self.clock.now()
         self.store.set_meta({mark: iso(now)})
-        names = self.config.settings.alerts_to or tuple(self.config.notifiers)
-        targets = [n for n in names if n in self.config.notifiers and n != notifier_id]
+        targets = self.config.alert_targets(exclude=notifier_id)
         self.store.insert_events([health.notifier_failing(notifier_id, reason, now)],
                                  lambda event: [(n, None) for n in targets], now)
         self.notify()

@@ -52,7 +52,7 @@ class Engine:
         """Where an event goes and when: health alerts to `alerts_to`; content by the watch's
         `notify`, each notifier's rules and `min_severity`, low ones held for a digest."""
         if event.kind in health.ALERT_KINDS:
-            return [(n, None) for n in self.alert_targets()]
+            return [(n, None) for n in self.config.alert_targets()]
         watch = self.config.watches[event.watch_id]
         names = watch.notify if watch.notify is not None else self.config.notifiers
         rank = SEVERITY_RANK[event.severity]
@@ -65,10 +65,6 @@ class Engine:
             digest = notifier.digest and rank < SEVERITY_RANK[notifier.digest_below]
             routes.append((name, self.next_digest(notifier.digest) if digest else None))
         return routes
-
-    def alert_targets(self, exclude: str | None = None) -> list[str]:
-        names = self.config.settings.alerts_to or tuple(self.config.notifiers)
-        return [n for n in names if n in self.config.notifiers and n != exclude]
 
     def next_digest(self, at: tuple[int, int] | None) -> datetime | None:
         """The next daily digest time (settings.timezone), as UTC."""
