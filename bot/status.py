@@ -113,10 +113,7 @@ def _watch(config: Config, store: Store, watch_id: str, now: datetime) -> WatchH
     last = _one(store, "SELECT * FROM polls WHERE watch_id=? ORDER BY id DESC LIMIT 1", watch_id)
     last_ok = _one(store, "SELECT * FROM polls WHERE watch_id=? AND ok=1 ORDER BY id DESC LIMIT 1",
                    watch_id)
-    fails = store.query(
-        "SELECT count(*) AS n FROM polls WHERE watch_id=? AND ok=0 AND id >"
-        " coalesce((SELECT max(id) FROM polls WHERE watch_id=? AND ok=1), 0)",
-        [watch_id, watch_id])[0]["n"]
+    fails, _ = store.failures_in_a_row(watch_id)
     records = store.query("SELECT count(*) AS n FROM snapshots WHERE watch_id=? AND removed=0",
                           [watch_id])[0]["n"]
     event = _one(store, "SELECT kind, title, detected_at FROM events WHERE watch_id=?"
