@@ -205,10 +205,9 @@ class _Loader:
                 entry = f"notifiers.{nid}"
                 watch_globs = self._globs(entry, common, "watches", self.raw.get("watches") or {})
                 event_globs = self._globs(entry, common, "events", EVENT_KINDS)
-                batch_over = common.get("batch_over", DEFAULT_BATCH_OVER)
-                if not isinstance(batch_over, int) or isinstance(batch_over, bool) or batch_over < 1:
-                    self.error(entry, "key 'batch_over': must be a whole number ≥ 1")
-                    batch_over = DEFAULT_BATCH_OVER
+                batch_over = self._count(entry, "batch_over",
+                                         common.get("batch_over", DEFAULT_BATCH_OVER),
+                                         DEFAULT_BATCH_OVER)
                 min_sev = self._severity(entry, "min_severity", common.get("min_severity", "low"))
                 below = self._severity(entry, "digest_below", common.get("digest_below", "normal"))
                 digest = None
@@ -245,18 +244,14 @@ class _Loader:
                         if n not in declared_notifiers:
                             self.error(entry, f"key 'notify': unknown notifier {n!r}"
                                        + _suggest(n, declared_notifiers), "notify")
-            confirm = common.get("confirm_polls", settings.confirm_polls)
-            if not isinstance(confirm, int) or isinstance(confirm, bool) or confirm < 1:
-                self.error(entry, "key 'confirm_polls': must be a whole number ≥ 1",
-                           "confirm_polls")
-                confirm = settings.confirm_polls
+            confirm = self._count(entry, "confirm_polls",
+                                  common.get("confirm_polls", settings.confirm_polls),
+                                  settings.confirm_polls)
             alert_after = self._count(entry, "alert_after",
                                       common.get("alert_after", settings.alert_after),
                                       settings.alert_after)
-            announce = common.get("announce_baseline", settings.announce_baseline)
-            if not isinstance(announce, bool):
-                self.error(entry, "key 'announce_baseline': must be true or false")
-                announce = False
+            announce = self._flag(entry, "announce_baseline",
+                                  common.get("announce_baseline", settings.announce_baseline))
             overrides = common.get("severity", {})
             if not isinstance(overrides, dict):
                 self.error(entry, "key 'severity': must be a table like "
@@ -300,9 +295,17 @@ class _Loader:
             return "normal"
         return str(value)
 
+    def _flag(self, entry: str, key: str, value: Any) -> bool:
+        """A true/false option; anything else is an error (and reads as false)."""
+        if not isinstance(value, bool):
+            self.error(entry, f"key {key!r}: must be true or false", key)
+            return False
+        return value
+
     def _count(self, entry: str, key: str, value: Any, default: int) -> int:
+        """A whole number ≥ 1; anything else is an error (and reads as `default`)."""
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            self.error(entry, f"key {key!r}: must be a whole number ≥ 1")
+            self.error(entry, f"key {key!r}: must be a whole number ≥ 1", key)
             return default
         return value
 
@@ -334,11 +337,7 @@ class _Loader:
             except ValueError as exc:
                 self.error("settings", f"key 'interval': {exc}", "interval")
         if "confirm_polls" in raw:
-            value = raw["confirm_polls"]
-            if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-                confirm = value
-            else:
-                self.error("settings", "key 'confirm_polls': must be a whole number ≥ 1")
+            confirm = self._count("settings", "confirm_polls", raw["confirm_polls"], confirm)
         if "timezone" in raw:
             try:
                 ZoneInfo(str(raw["timezone"]))
@@ -360,10 +359,7 @@ class _Loader:
             db_path = self.path.parent / db_path  # relative to the config file's folder
         alert_after = self._count("settings", "alert_after",
                                   raw.get("alert_after", DEFAULT_ALERT_AFTER), DEFAULT_ALERT_AFTER)
-        announce = raw.get("announce_baseline", False)
-        if not isinstance(announce, bool):
-            self.error("settings", "key 'announce_baseline': must be true or false")
-            announce = False
+        announce = self._flag("settings", "announce_baseline", raw.get("announce_baseline", False))
         alerts_to = raw.get("alerts_to")
         if alerts_to is not None and (not isinstance(alerts_to, list)
                                       or not all(isinstance(a, str) for a in alerts_to)):
@@ -388,10 +384,7 @@ class _Loader:
         if not isinstance(admins, list) or not all(isinstance(a, str) for a in admins):
             self.error("settings.slack", "key 'admins': must be a list of Slack user ids")
             admins = []
-        public = raw.get("public", False)
-        if not isinstance(public, bool):
-            self.error("settings.slack", "key 'public': must be true or false")
-            public = False
+        public = self._flag("settings.slack", "public", raw.get("public", False))
         return SlackSettings(tuple(admins), public)
 
     def _endpoints(self, raw: dict[str, Any]) -> Endpoints:
