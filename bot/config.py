@@ -12,6 +12,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -80,9 +81,10 @@ class WatchConfig:
     announce_baseline: bool = False
     severity: dict[str, str] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def options_fingerprint(self) -> str:
-        """Changes when the watch's options do, so stale HTTP validators are not reused."""
+        """Changes when the watch's options do, so stale HTTP validators are not reused.
+        Computed once: the options are frozen and every poll reads it twice."""
         blob = json.dumps(self.options.model_dump(), sort_keys=True, default=str)  # secrets: ***
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
