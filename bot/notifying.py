@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import httpx
+
+from .errors import RetryLater, UpstreamUnreachable
 from .http import HttpClient
 from .models import Message
 from .options import Options as BaseOptions
@@ -36,6 +39,15 @@ class Notifier(Protocol):
     def build_payload(self, msgs: list[Message], opts: BaseOptions) -> Any: ...
 
     async def send(self, ctx: SendContext, opts: BaseOptions, payload: Any) -> float | None: ...
+
+
+async def post(ctx: SendContext, url: str, chat: str, **request: Any) -> httpx.Response:
+    """One delivery attempt. No client retries and no upstream rate-limit bookkeeping: the
+    dispatcher owns both. No answer at all (timeout, refused) is "retry later"."""
+    try:
+        return await ctx.http.send("POST", url, retries=0, rate_limits=False, **request)
+    except UpstreamUnreachable as exc:
+        raise RetryLater(f"{chat} unreachable: {exc.detail}") from None
 
 
 def cut(text: str, limit: int) -> str:

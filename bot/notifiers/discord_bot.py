@@ -8,9 +8,8 @@ from typing import Any
 
 from pydantic import field_validator
 
-from ..errors import RetryLater, UpstreamUnreachable
 from ..models import Message
-from ..notifying import SendContext
+from ..notifying import SendContext, post
 from ..options import Options as BaseOptions, SecretStr
 from . import _discord
 
@@ -46,10 +45,6 @@ def nonce(key: str) -> str:
 async def send(ctx: SendContext, opts: Options, payload: Any) -> float | None:
     url = f"{ctx.endpoints.discord}/channels/{opts.channel_id}/messages"
     body = {**payload, "nonce": nonce(ctx.key), "enforce_nonce": True}
-    try:
-        response = await ctx.http.send(
-            "POST", url, json_body=body, retries=0, rate_limits=False,
-            headers={"Authorization": f"Bot {opts.token.reveal()}"})
-    except UpstreamUnreachable as exc:
-        raise RetryLater(f"Discord unreachable: {exc.detail}") from None
+    response = await post(ctx, url, "Discord", json_body=body,
+                          headers={"Authorization": f"Bot {opts.token.reveal()}"})
     return _discord.check(response)

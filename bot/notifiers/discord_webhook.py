@@ -6,9 +6,8 @@ from typing import Any
 
 from pydantic import field_validator
 
-from ..errors import RetryLater, UpstreamUnreachable
 from ..models import Message
-from ..notifying import SendContext
+from ..notifying import SendContext, post
 from ..options import Options as BaseOptions, SecretStr
 from . import _discord
 
@@ -42,9 +41,5 @@ async def send(ctx: SendContext, opts: Options, payload: Any) -> float | None:
     params = {"wait": "true"}
     if opts.thread_id:
         params["thread_id"] = opts.thread_id
-    try:
-        response = await ctx.http.send("POST", opts.url.reveal(), params=params,
-                                       json_body=payload, retries=0, rate_limits=False)
-    except UpstreamUnreachable as exc:
-        raise RetryLater(f"Discord unreachable: {exc.detail}") from None
+    response = await post(ctx, opts.url.reveal(), "Discord", params=params, json_body=payload)
     return _discord.check(response)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import PermanentDeliveryError, RetryLater, UpstreamUnreachable
+from ..errors import PermanentDeliveryError, RetryLater
 from ..models import Message
-from ..notifying import SendContext, cut, fit_lines
+from ..notifying import SendContext, cut, fit_lines, post
 from ..options import Options as BaseOptions, SecretStr
 
 KIND = "slack_webhook"
@@ -47,11 +47,7 @@ def build_payload(msgs: list[Message], opts: Options) -> dict[str, Any]:
 
 
 async def send(ctx: SendContext, opts: Options, payload: Any) -> float | None:
-    try:
-        response = await ctx.http.send("POST", opts.url.reveal(), json_body=payload, retries=0,
-                                       rate_limits=False)
-    except UpstreamUnreachable as exc:
-        raise RetryLater(f"Slack unreachable: {exc.detail}") from None
+    response = await post(ctx, opts.url.reveal(), "Slack", json_body=payload)
     status, body = response.status_code, response.text.strip()[:200]
     if response.is_success:
         return None

@@ -7,9 +7,9 @@ import hmac
 import json
 from typing import Any
 
-from ..errors import PermanentDeliveryError, RetryLater, UpstreamUnreachable
+from ..errors import PermanentDeliveryError, RetryLater
 from ..models import Message
-from ..notifying import SendContext, event_json
+from ..notifying import SendContext, event_json, post
 from ..options import Options as BaseOptions, SecretStr
 
 KIND = "webhook"
@@ -36,11 +36,7 @@ async def send(ctx: SendContext, opts: Options, payload: Any) -> float | None:
                "Idempotency-Key": ctx.key}
     if opts.secret:
         headers[SIGNATURE_HEADER] = signature(opts.secret.reveal(), payload)
-    try:
-        response = await ctx.http.send("POST", opts.url.reveal(), content=payload,
-                                       headers=headers, retries=0, rate_limits=False)
-    except UpstreamUnreachable as exc:
-        raise RetryLater(f"webhook unreachable: {exc.detail}") from None
+    response = await post(ctx, opts.url.reveal(), "webhook", content=payload, headers=headers)
     status = response.status_code
     if response.is_success:
         return None
