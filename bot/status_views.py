@@ -8,7 +8,7 @@ from typing import Any
 from .notifiers._discord import safe
 from .notifiers.slack_webhook import escape
 from .notifying import cut, fit_lines
-from .status import Health, notifier_line, watch_detail, watch_line, when
+from .status import Health, notifier_line, watch_detail, watch_line
 
 
 def summary(health: Health) -> str:
@@ -69,6 +69,3 @@ def poll_reply(watch_id: str, ok: bool, events: int, error: str | None, baseline
     if baseline:
         return f"{watch_id}: baseline recorded; changes from now on are posted"
     return f"{watch_id}: polled, {events} new event(s)"
-
-
-__all__ = ["discord_embed", "poll_reply", "slack_response", "summary", "when"]
